@@ -1,0 +1,114 @@
+/**
+ * Tensor backend selection.
+ *
+ * Preference when nothing is forced: tfjs-node-gpu > tfjs-node > wasm > cpu. The native
+ * packages are optional peers (their install downloads libtensorflow, which is not possible
+ * everywhere), so they are detected at run time: a package that is missing or fails to load is
+ * skipped and the reason kept for `describeBackend()`.
+ *
+ * `LTO_BACKEND` forces one choice: `auto` (default), `node-gpu`, `node`, `wasm` or `cpu`.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export type BackendChoice = 'auto' | 'node-gpu' | 'node' | 'wasm' | 'cpu';
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'];
+
+export interface BackendInfo {
+  /** Our name for the backend: `node-gpu`, `node`, `wasm` or `cpu`. */
+  readonly name: Exclude<BackendChoice, 'auto'>;
+  /** The tfjs backend id (`tensorflow`, `wasm`, `cpu`). */
+  readonly tfjsBackend: string;
+  /** Why it was chosen (forced by LTO_BACKEND, or the first that loaded). */
+  readonly reason: string;
+  /** Backends tried before this one, with the reason each was skipped. */
+  readonly skipped: readonly { name: string; reason: string }[];
+}
+
+let current: Promise<BackendInfo> | undefined;
+
+/** Parses a backend choice, naming the source of the value in the error. */
+export function parseBackendChoice(value: string | undefined, source = 'LTO_BACKEND'): BackendChoice {
+  if (value === undefined || value === '') return 'auto';
+  const v = value.trim().toLowerCase() as BackendChoice;
+  if (!BACKEND_CHOICES.includes(v)) {
+    throw new Error(`${source}="${value}" is not a backend; expected one of ${BACKEND_CHOICES.join(', ')}`);
+  }
+  return v;
+}
+
+function errorText(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split('\n')[0]!.slice(0, 300);
+}
+
+async function tryNative(pkg: string): Promise<string | undefined> {
+  // The native packages register the 'tensorflow' backend on the shared tfjs-core instance.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require(pkg);
+  if (!tf.engine().registryFactory['tensorflow']) return `${pkg} loaded but registered no 'tensorflow' backend (a second copy of tfjs-core?)`;
+  if (!(await tf.setBackend('tensorflow'))) return `${pkg}: the 'tensorflow' backend failed to initialise`;
+  return undefined;
+}
+
+async function tryWasm(): Promise<string | undefined> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('@tensorflow/tfjs-backend-wasm');
+  if (!(await tf.setBackend('wasm'))) return 'the wasm backend failed to initialise';
+  return undefined;
+}
+
+async function tryCpu(): Promise<string | undefined> {
+  if (!(await tf.setBackend('cpu'))) return 'the cpu backend failed to initialise';
+  return undefined;
+}
+
+const ATTEMPTS: Record<Exclude<BackendChoice, 'auto'>, { tfjs: string; run: () => Promise<string | undefined> }> = {
+  'node-gpu': { tfjs: 'tensorflow', run: () => tryNative('@tensorflow/tfjs-node-gpu') },
+  node: { tfjs: 'tensorflow', run: () => tryNative('@tensorflow/tfjs-node') },
+  wasm: { tfjs: 'wasm', run: tryWasm },
+  cpu: { tfjs: 'cpu', run: tryCpu },
+};
+
+async function select(choice: BackendChoice): Promise<BackendInfo> {
+  const order: Exclude<BackendChoice, 'auto'>[] = choice === 'auto' ? ['node-gpu', 'node', 'wasm', 'cpu'] : [choice];
+  const skipped: { name: string; reason: string }[] = [];
+  for (const name of order) {
+    let failure: string | undefined;
+    try {
+      failure = await ATTEMPTS[name].run();
+    } catch (e) {
+      failure = errorText(e);
+    }
+    if (failure === undefined) {
+      await tf.ready();
+      const reason = choice === 'auto' ? 'first available (auto)' : 'forced by LTO_BACKEND or option';
+      return { name, tfjsBackend: ATTEMPTS[name].tfjs, reason, skipped };
+    }
+    skipped.push({ name, reason: failure });
+  }
+  const details = skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
+  throw new Error(`no tensor backend could be initialised for choice "${choice}" (${details})`);
+}
+
+/**
+ * Selects and initialises the backend once per process; later calls return the same result.
+ * `choice` overrides LTO_BACKEND; passing a different choice after initialisation re-selects.
+ */
+export function initBackend(choice?: BackendChoice): Promise<BackendInfo> {
+  const wanted = choice ?? parseBackendChoice(process.env['LTO_BACKEND']);
+  if (current === undefined || (choice !== undefined && lastChoice !== choice)) {
+    lastChoice = wanted;
+    current = select(wanted);
+    current.catch(() => {
+      current = undefined;
+    });
+  }
+  return current;
+}
+let lastChoice: BackendChoice | undefined;
+
+/** One line for logs and CLI output, e.g. `wasm (first available (auto); skipped node-gpu: ...)`. */
+export function describeBackend(info: BackendInfo): string {
+  const skipped = info.skipped.length ? `; skipped ${info.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}` : '';
+  return `${info.name} (${info.reason}${skipped})`;
+}
