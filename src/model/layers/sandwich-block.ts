@@ -1,0 +1,28 @@
+/**
+ * Huginn's "sandwich" block, which ends in a norm so the residual stream is renormalised:
+ *   x1 = n2(x + Attn(n1(x)));  y = n4(x1 + MLP(n3(x1))).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BlockWeights } from '../weights.js';
+import type { KvStore } from '../kv-cache.js';
+import { attention, type AttentionContext } from './attention.js';
+import { gatedMlp } from './gated-mlp.js';
+import { rmsNorm } from './rms-norm.js';
+
+export interface BlockContext extends AttentionContext {
+  readonly eps: number;
+  /** Cache to read and update, or undefined to attend within the call only. */
+  readonly cache: KvStore | undefined;
+}
+
+export function sandwichBlock(x: tf.Tensor3D, w: BlockWeights, ctx: BlockContext, cacheName: string): tf.Tensor3D {
+  const past = ctx.cache?.get(cacheName);
+  const att = attention(rmsNorm(x, w.norm1, ctx.eps), w.attn, ctx, past);
+  ctx.cache?.put(cacheName, att.added, att.full);
+  return tf.tidy(() => {
+    const [b, s, h] = x.shape;
+    const x1 = rmsNorm(tf.add(x, att.out), w.norm2, ctx.eps);
+    const mlp = gatedMlp(tf.reshape(rmsNorm(x1, w.norm3, ctx.eps), [b * s, h]), w.mlp);
+    return rmsNorm(tf.add(x1, tf.reshape(mlp, [b, s, h])), w.norm4, ctx.eps) as tf.Tensor3D;
+  });
+}

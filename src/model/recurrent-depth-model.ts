@@ -1,0 +1,384 @@
+/**
+ * The recurrent-depth language model (Huginn): prelude, a core block iterated T times from a
+ * random initial state, coda. A forward pass can record the latent state after every step, by
+ * canonical name (see latent-names.ts), at chosen positions, without materialising anything
+ * that was not asked for.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { parseHuginnConfig, type HuginnConfig } from './config.js';
+import { loadHuginnWeights, weightTensors, type BlockWeights, type HuginnWeights } from './weights.js';
+import { rmsNorm } from './layers/rms-norm.js';
+import { rotaryTables, disposeRotary, type RotaryTables } from './layers/rotary.js';
+import { sandwichBlock, type BlockContext } from './layers/sandwich-block.js';
+import { KvCache, kvName, repeatRows, type KvStore } from './kv-cache.js';
+import { InitialStateSampler } from './initial-state.js';
+import { selectNames, stepName, type NameSelection } from './latent-names.js';
+import { openCheckpointTensors } from '../io/checkpoint.js';
+import type { Seed } from '../tensor/random.js';
+
+/** Large negative added to masked attention scores (finite, so fully masked rows stay finite). */
+const MASKED = -1e9;
+
+export type PositionSelection = 'all' | 'last' | readonly number[];
+
+export interface ForwardOptions {
+  /** Recurrence steps T (default: the config's mean_recurrence). */
+  readonly steps?: number;
+  /** Runs per prompt, batched: output row b * runs + r is run r of prompt b. Default 1. */
+  readonly runs?: number;
+  /** Seed of the initial states; row i uses deriveSeed(seed, 'row', i). Default 0. */
+  readonly seed?: Seed;
+  /** Multiplier of the initial-state std (0 = deterministic zero state). Default 1. */
+  readonly initScale?: number;
+  /** Draws the initial states (overrides seed/initScale; used to continue streams in generation). */
+  readonly sampler?: InitialStateSampler;
+  /** Explicit initial state [rows, S, h] (overrides the sampler). */
+  readonly initialState?: Float32Array | tf.Tensor3D;
+  /**
+   * Which keys are real tokens (1) or padding (0), [B or rows, past + S]. Needed for batches of
+   * prompts of unequal length (left padding); upstream Huginn ignores it.
+   */
+  readonly attentionMask?: readonly (readonly number[])[];
+  /** Names to record (`latent.*`, `state.0`, `prelude.out`, `logits.3`, ...). */
+  readonly record?: readonly string[];
+  /** Positions at which records are taken. Default 'last'. */
+  readonly positions?: PositionSelection;
+  /** Positions at which the final logits are computed ('none' skips the coda). Default 'last'. */
+  readonly logits?: PositionSelection | 'none';
+  /** Key/value cache to extend (generation). */
+  readonly cache?: KvCache;
+}
+
+export interface ForwardResult {
+  /** Final logits [rows, P, vocab] at the requested positions, or undefined with logits: 'none'. */
+  readonly logits: tf.Tensor3D | undefined;
+  /** Recorded tensors by canonical name, each [rows, P, width]. */
+  readonly records: ReadonlyMap<string, tf.Tensor3D>;
+  /** The last state s_T, [rows, S, h] (kept for callers that continue from it). */
+  readonly finalState: tf.Tensor3D;
+  dispose(): void;
+}
+
+interface StepContext extends BlockContext {
+  readonly rows: number;
+  readonly length: number;
+}
+
+export class RecurrentDepthModel {
+  private disposed = false;
+
+  constructor(
+    readonly config: HuginnConfig,
+    readonly weights: HuginnWeights,
+    /** Where the model came from (a folder, or a description). */
+    readonly source: string,
+  ) {}
+
+  /** Loads config.json + safetensors (single file or sharded, f32/bf16/f16) from a folder. */
+  static async load(dir: string): Promise<RecurrentDepthModel> {
+    const configPath = join(dir, 'config.json');
+    let text: string;
+    try {
+      text = await fsp.readFile(configPath, 'utf8');
+    } catch (e) {
+      throw new Error(`${configPath}: cannot read the model configuration (${(e as Error).message})`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw new Error(`${configPath}: not valid JSON (${(e as Error).message})`);
+    }
+    const config = parseHuginnConfig(json, configPath);
+    const source = await openCheckpointTensors(dir);
+    try {
+      const weights = await loadHuginnWeights(source, config);
+      return new RecurrentDepthModel(config, weights, dir);
+    } finally {
+      await source.close();
+    }
+  }
+
+  get hiddenSize(): number {
+    return this.config.nEmbd;
+  }
+
+  /** Bytes held by the weights on the backend. */
+  get weightBytes(): number {
+    return weightTensors(this.weights).reduce((s, t) => s + t.size * 4, 0);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    for (const t of weightTensors(this.weights)) t.dispose();
+    this.disposed = true;
+  }
+
+  private checkAlive(): void {
+    if (this.disposed) throw new Error('this model has been disposed');
+  }
+
+  // ---- building blocks (all return new tensors; callers own them) ----
+
+  /** wte[ids] * embed_scale, [B, S, h]. */
+  embed(ids: tf.Tensor2D): tf.Tensor3D {
+    return tf.tidy(() => {
+      const [b, s] = ids.shape;
+      const cols = tf.gather(this.weights.wteT, tf.reshape(ids, [b * s]), 1); // [h, B*S]
+      return tf.mul(tf.reshape(tf.transpose(cols), [b, s, this.config.nEmbd]), this.config.embedScale) as tf.Tensor3D;
+    });
+  }
+
+  /** ln_f(x). */
+  finalNorm<T extends tf.Tensor>(x: T): T {
+    return rmsNorm(x, this.weights.lnF, this.config.normEps);
+  }
+
+  private runBlocks(x: tf.Tensor3D, blocks: readonly BlockWeights[], ctx: BlockContext, name: (j: number) => string): tf.Tensor3D {
+    return tf.tidy(() => {
+      let y = x;
+      blocks.forEach((w, j) => {
+        y = sandwichBlock(y, w, ctx, name(j));
+      });
+      return y;
+    });
+  }
+
+  /** Prelude(e0): the e that is injected at every recurrence step. */
+  prelude(e0: tf.Tensor3D, ctx: BlockContext): tf.Tensor3D {
+    return this.runBlocks(e0, this.weights.prelude, ctx, (j) => kvName('prelude', j));
+  }
+
+  /** One recurrence step: Core(adapter(concat(state, e))). */
+  coreStep(state: tf.Tensor3D, e: tf.Tensor3D, step: number, ctx: BlockContext): tf.Tensor3D {
+    return tf.tidy(() => {
+      const [b, s, h] = state.shape;
+      const joined = tf.reshape(tf.concat([state, e], 2), [b * s, 2 * h]);
+      const x = tf.reshape(tf.matMul(joined, this.weights.adapterT), [b, s, h]) as tf.Tensor3D;
+      return this.runBlocks(x, this.weights.core, ctx, (j) => kvName('core', j, step));
+    });
+  }
+
+  /** Coda output ln_f(Coda(ln_f(state))), [B, S, h]: the input of the head. */
+  codaOut(state: tf.Tensor3D, ctx: BlockContext): tf.Tensor3D {
+    return tf.tidy(() => this.finalNorm(this.runBlocks(this.finalNorm(state), this.weights.coda, ctx, (j) => kvName('coda', j))));
+  }
+
+  /** Logits of rows [N, h] -> [N, vocab] (tied head unless the checkpoint has its own). */
+  head(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.matMul(x, this.weights.lmHeadT ?? this.weights.wteT);
+  }
+
+  /** Rotary tables and mask for S new positions after `past` cached ones. */
+  stepContext(rows: number, length: number, past: number, cache: KvStore | undefined, keyMask?: readonly (readonly number[])[]): StepContext {
+    const keys = past + length;
+    if (keys > this.config.blockSize) {
+      throw new Error(`sequence of ${keys} positions exceeds the model's block_size ${this.config.blockSize}`);
+    }
+    const positions = Array.from({ length }, (_, i) => past + i);
+    const rotary = rotaryTables(positions, this.config.nHeads, this.config.headSize, this.config.ropeBase);
+    return {
+      nHeads: this.config.nHeads,
+      eps: this.config.normEps,
+      rotary,
+      maskBias: buildMaskBias(rows, length, past, keyMask),
+      cache,
+      rows,
+      length,
+    };
+  }
+
+  disposeContext(ctx: StepContext): void {
+    disposeRotary(ctx.rotary as RotaryTables);
+    ctx.maskBias?.dispose();
+  }
+
+  /**
+   * Runs the model on a batch of token ids of equal length (left-pad unequal prompts and pass
+   * `attentionMask`). Returns the requested records and logits; dispose the result when done.
+   */
+  forward(ids: readonly (readonly number[])[], options: ForwardOptions = {}): ForwardResult {
+    this.checkAlive();
+    const c = this.config;
+    const batch = ids.length;
+    if (batch === 0) throw new Error('forward: empty batch of token ids');
+    const length = ids[0]!.length;
+    if (length === 0) throw new Error('forward: token id rows must not be empty');
+    ids.forEach((row, b) => {
+      if (row.length !== length) throw new Error(`forward: token id row ${b} has length ${row.length}, expected ${length} (left-pad and pass attentionMask)`);
+      row.forEach((id, i) => {
+        if (!Number.isInteger(id) || id < 0 || id >= c.paddedVocabSize) {
+          throw new Error(`forward: token id ${id} at row ${b}, position ${i} is outside the vocabulary [0, ${c.paddedVocabSize})`);
+        }
+      });
+    });
+    const steps = options.steps ?? c.meanRecurrence;
+    if (!Number.isInteger(steps) || steps < 0) throw new Error(`forward: steps must be a non-negative integer, got ${steps}`);
+    const runs = options.runs ?? 1;
+    if (!Number.isInteger(runs) || runs < 1) throw new Error(`forward: runs must be a positive integer, got ${runs}`);
+    const rows = batch * runs;
+    const cache = options.cache;
+    const past = cache?.length ?? 0;
+    const keyMask = expandMask(options.attentionMask, batch, runs, past + length);
+    const selection = selectNames(options.record ?? [], steps);
+    const positions = resolvePositions(options.positions ?? 'last', length, 'positions');
+    const wantLogits = options.logits !== 'none';
+    const logitPositions = options.logits === 'none' ? undefined : resolvePositions(options.logits ?? 'last', length, 'logits');
+
+    const records = new Map<string, tf.Tensor3D>();
+    const keepRecord = (name: string, x: tf.Tensor3D): void => {
+      records.set(name, tf.keep(pick(x, positions)));
+    };
+
+    // The prelude runs once per prompt; runs share its output (and its cache entries).
+    const preludeCtx = this.stepContext(batch, length, past, cache, runs === 1 ? keyMask : everyRunsFirst(keyMask, runs));
+    const e = tf.tidy(() => {
+      const idTensor = tf.tensor2d(ids.map((r) => [...r]), [batch, length], 'int32');
+      const e0 = this.embed(idTensor);
+      if (selection.fixed.has('embed')) keepRecord('embed', runs === 1 ? e0 : repeatRows(e0, runs));
+      const out = this.prelude(e0, preludeCtx);
+      return runs === 1 ? out : repeatRows(out, runs);
+    });
+    this.disposeContext(preludeCtx);
+    if (cache && runs > 1) cache.repeatBatch(runs);
+    if (selection.fixed.has('prelude.out')) keepRecord('prelude.out', e);
+
+    const ctx = this.stepContext(rows, length, past, cache, keyMask);
+    try {
+      let state = this.initialState(options, rows, length);
+      this.recordStep(selection, 0, state, ctx, keepRecord);
+      for (let t = 1; t <= steps; t++) {
+        const next = this.coreStep(state, e, t, ctx);
+        state.dispose();
+        state = next;
+        this.recordStep(selection, t, state, ctx, keepRecord);
+      }
+      let logits: tf.Tensor3D | undefined;
+      if (wantLogits || selection.fixed.has('coda.out') || selection.fixed.has('logits')) {
+        const out = this.codaOut(state, ctx);
+        if (selection.fixed.has('coda.out')) keepRecord('coda.out', out);
+        if (wantLogits) logits = this.logitsAt(out, logitPositions);
+        if (selection.fixed.has('logits')) records.set('logits', tf.keep(this.logitsAt(out, positions)));
+        out.dispose();
+      }
+      const finalState = state;
+      return {
+        logits,
+        records,
+        finalState,
+        dispose: () => {
+          logits?.dispose();
+          finalState.dispose();
+          for (const r of records.values()) r.dispose();
+        },
+      };
+    } catch (err) {
+      for (const r of records.values()) r.dispose();
+      throw err;
+    } finally {
+      e.dispose();
+      this.disposeContext(ctx);
+    }
+  }
+
+  private logitsAt(out: tf.Tensor3D, positions: readonly number[] | undefined): tf.Tensor3D {
+    return tf.tidy(() => {
+      const x = pick(out, positions);
+      const [b, p, h] = x.shape;
+      return tf.reshape(this.head(tf.reshape(x, [b * p, h])), [b, p, -1]) as tf.Tensor3D;
+    });
+  }
+
+  private recordStep(selection: NameSelection, t: number, state: tf.Tensor3D, ctx: StepContext, keep: (name: string, x: tf.Tensor3D) => void): void {
+    tf.tidy(() => {
+      if (selection.steps.state.has(t)) keep(stepName('state', t), state);
+      if (selection.steps.latent.has(t)) keep(stepName('latent', t), this.finalNorm(state));
+      if (selection.steps.logits.has(t)) {
+        // Decoding an intermediate step must not disturb the coda's cache.
+        const readOnly: BlockContext = { ...ctx, cache: ctx.cache ? { get: (n) => ctx.cache!.get(n), put: () => undefined } : undefined };
+        keep(stepName('logits', t), this.logitsAt(this.codaOut(state, readOnly), undefined));
+      }
+    });
+  }
+
+  private initialState(options: ForwardOptions, rows: number, length: number): tf.Tensor3D {
+    const h = this.config.nEmbd;
+    const given = options.initialState;
+    if (given instanceof tf.Tensor) {
+      if (given.shape.join() !== [rows, length, h].join()) {
+        throw new Error(`initialState tensor has shape [${given.shape.join(', ')}], expected [${rows}, ${length}, ${h}]`);
+      }
+      return given.clone();
+    }
+    if (given !== undefined) {
+      if (given.length !== rows * length * h) {
+        throw new Error(`initialState has ${given.length} values, expected rows x positions x h = ${rows} x ${length} x ${h}`);
+      }
+      return tf.tensor3d(given, [rows, length, h]);
+    }
+    const sampler = options.sampler ?? new InitialStateSampler(this.config, InitialStateSampler.rowSeeds(options.seed ?? 0, rows), options.initScale ?? 1);
+    if (sampler.rows !== rows) throw new Error(`initial-state sampler has ${sampler.rows} rows, the batch has ${rows}`);
+    return tf.tensor3d(sampler.next(length), [rows, length, h]);
+  }
+}
+
+function resolvePositions(sel: PositionSelection, length: number, what: string): number[] | undefined {
+  if (sel === 'all') return undefined;
+  if (sel === 'last') return [length - 1];
+  for (const p of sel) {
+    if (!Number.isInteger(p) || p < -length || p >= length) throw new Error(`${what}: position ${p} is outside 0..${length - 1}`);
+  }
+  return sel.map((p) => (p < 0 ? length + p : p));
+}
+
+/** Selects positions along axis 1 (undefined = all, returned as a copy). */
+function pick(x: tf.Tensor3D, positions: readonly number[] | undefined): tf.Tensor3D {
+  if (positions === undefined) return x.clone();
+  if (positions.length === 1) return tf.slice(x, [0, positions[0]!, 0], [-1, 1, -1]);
+  return tf.tidy(() => tf.gather(x, tf.tensor1d([...positions], 'int32'), 1));
+}
+
+/** Validates a [B, L] or [rows, L] 0/1 mask and expands it to rows; undefined if all ones. */
+function expandMask(mask: ForwardOptions['attentionMask'], batch: number, runs: number, keys: number): number[][] | undefined {
+  if (mask === undefined) return undefined;
+  const rows = batch * runs;
+  if (mask.length !== batch && mask.length !== rows) {
+    throw new Error(`attentionMask has ${mask.length} rows, expected ${batch} (prompts) or ${rows} (prompts x runs)`);
+  }
+  mask.forEach((r, i) => {
+    if (r.length !== keys) throw new Error(`attentionMask row ${i} has ${r.length} entries, expected ${keys} (cached + new positions)`);
+    r.forEach((v, j) => {
+      if (v !== 0 && v !== 1) throw new Error(`attentionMask[${i}][${j}] = ${v}; expected 0 (padding) or 1 (token)`);
+    });
+  });
+  if (mask.every((r) => r.every((v) => v === 1))) return undefined;
+  if (mask.length === rows) return mask.map((r) => [...r]);
+  const out: number[][] = [];
+  for (const r of mask) for (let k = 0; k < runs; k++) out.push([...r]);
+  return out;
+}
+
+/** Rows of the first run of each prompt (the prelude runs once per prompt). */
+function everyRunsFirst(mask: number[][] | undefined, runs: number): number[][] | undefined {
+  return mask?.filter((_, i) => i % runs === 0);
+}
+
+/** Causal (bottom-right aligned) plus padding mask, [1 or rows, 1, S, past + S]; undefined when nothing is masked. */
+export function buildMaskBias(rows: number, length: number, past: number, keyMask: readonly (readonly number[])[] | undefined): tf.Tensor4D | undefined {
+  const keys = past + length;
+  if (keyMask === undefined && length === 1) return undefined;
+  const maskRows = keyMask === undefined ? 1 : rows;
+  const data = new Float32Array(maskRows * length * keys);
+  for (let r = 0; r < maskRows; r++) {
+    for (let i = 0; i < length; i++) {
+      for (let j = 0; j < keys; j++) {
+        const causal = j <= past + i;
+        const real = keyMask === undefined || keyMask[r]![j] === 1;
+        data[(r * length + i) * keys + j] = causal && real ? 0 : MASKED;
+      }
+    }
+  }
+  return tf.tensor4d(data, [maskRows, 1, length, keys]);
+}
