@@ -2,7 +2,7 @@
  * The Huginn chat format:
  *
  *   <|begin_text|>
- *   <|begin_header|>ROLE<|end_header|>\n\n CONTENT <|end_turn|>     (per message)
+ *   <|begin_header|>ROLE<|end_header|>\n\n CONTENT <|end_turn|>     (per message, content trimmed)
  *   <|begin_header|>Huginn<|end_header|>\n\n                        (generation prompt)
  *
  * The model answers after the generation prompt and stops at `<|end_turn|>` or `<|end_text|>`
@@ -40,7 +40,8 @@ export function formatHuginnChat(messages: readonly ChatMessage[], opts: ChatFor
     if (typeof message.content !== 'string') throw new Error(`chat message ${i} has no text content`);
     // Chat data from OpenAI-style sources calls the assistant "assistant"; Huginn was trained on "Huginn".
     const role = message.role === 'assistant' ? HUGINN_ASSISTANT_ROLE : message.role;
-    text += header(role) + message.content + endTurn;
+    // The released template applies Jinja's `trim` to every message's content.
+    text += header(role) + message.content.trim() + endTurn;
   }
   if (opts.addGenerationPrompt ?? true) text += header(HUGINN_ASSISTANT_ROLE);
   return text;

@@ -1,0 +1,165 @@
+/**
+ * `lto`: the command line of latent-thinking. Each command prints JSON (or text with --text) on
+ * stdout; diagnostics go to stderr. Exit codes: 0 success, 1 failure, 2 usage error.
+ */
+import { parseArgs } from 'node:util';
+import { initBackend, describeBackend, parseBackendChoice } from '../tensor/backend.js';
+import { checkFixture } from '../model/fixture-check.js';
+import { RecurrentDepthModel } from '../model/recurrent-depth-model.js';
+import { parameterCount } from '../model/config.js';
+import { generate } from '../model/generate.js';
+import { loadTokenizer } from '../model/tokenizer/load-tokenizer.js';
+import { encodeChat } from '../model/tokenizer/chat-template.js';
+import { EXIT_CRITERIA, type ExitCriterion } from '../model/early-exit.js';
+
+const USAGE = `lto — latent-thinking command line
+
+Usage:
+  lto backend                         show which tensor backend is used and why
+  lto info DIR                        summarise the checkpoint in DIR (config, parameters)
+  lto check-fixture DIR               recompute DIR/expected.safetensors with the checkpoint in DIR;
+                                      prints per-tensor max abs errors; exit 0 only if all < 1e-3
+                                      and generated tokens match
+  lto generate DIR --prompt TEXT      generate with the checkpoint and tokenizer in DIR
+      [--chat] [--steps N] [--max-new-tokens N] [--runs N] [--seed S] [--init-scale X]
+      [--temperature T] [--top-k K] [--top-p P] [--early-exit CRITERION --threshold X]
+
+Options for every command:
+  --backend auto|node-gpu|node|wasm|cpu   (default: $LTO_BACKEND, else auto)
+  -h, --help
+`;
+
+class UsageError extends Error {}
+
+function numberOption(value: string | undefined, name: string, integer: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new UsageError(`--${name} expects ${integer ? 'an integer' : 'a number'}, got "${value}"`);
+  return n;
+}
+
+function oneDir(positionals: string[], command: string): string {
+  if (positionals.length !== 1) throw new UsageError(`lto ${command} expects one folder argument, got ${positionals.length}`);
+  return positionals[0]!;
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      backend: { type: 'string' },
+      prompt: { type: 'string' },
+      chat: { type: 'boolean' },
+      steps: { type: 'string' },
+      'max-new-tokens': { type: 'string' },
+      runs: { type: 'string' },
+      seed: { type: 'string' },
+      'init-scale': { type: 'string' },
+      temperature: { type: 'string' },
+      'top-k': { type: 'string' },
+      'top-p': { type: 'string' },
+      'early-exit': { type: 'string' },
+      threshold: { type: 'string' },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || command === undefined || command === 'help') {
+    process.stdout.write(USAGE);
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  const backend = await initBackend(values.backend === undefined ? undefined : parseBackendChoice(values.backend, '--backend'));
+  process.stderr.write(`backend: ${describeBackend(backend)}\n`);
+
+  switch (command) {
+    case 'backend':
+      print({ backend: backend.name, tfjs_backend: backend.tfjsBackend, reason: backend.reason, skipped: backend.skipped });
+      return 0;
+    case 'check-fixture': {
+      const report = await checkFixture(oneDir(rest, command));
+      print(report);
+      return report.pass ? 0 : 1;
+    }
+    case 'info': {
+      const dir = oneDir(rest, command);
+      const model = await RecurrentDepthModel.load(dir);
+      const c = model.config;
+      print({
+        source: dir,
+        backend: backend.name,
+        width: c.nEmbd,
+        heads: c.nHeads,
+        blocks: { prelude: c.nPrelude, core: c.nCore, coda: c.nCoda },
+        intermediate_size: c.intermediateSize,
+        vocab_size: c.vocabSize,
+        mean_recurrence: c.meanRecurrence,
+        parameters: parameterCount(c),
+        weight_bytes_float32: model.weightBytes,
+      });
+      model.dispose();
+      return 0;
+    }
+    case 'generate': {
+      const dir = oneDir(rest, command);
+      if (values.prompt === undefined) throw new UsageError('lto generate needs --prompt TEXT');
+      const criterion = values['early-exit'];
+      if (criterion !== undefined && !EXIT_CRITERIA.includes(criterion as ExitCriterion)) {
+        throw new UsageError(`--early-exit expects one of ${EXIT_CRITERIA.join(', ')}, got "${criterion}"`);
+      }
+      const tokenizer = await loadTokenizer(dir);
+      const model = await RecurrentDepthModel.load(dir);
+      try {
+        const prompt = values.chat ? encodeChat(tokenizer, [{ role: 'user', content: values.prompt }]) : tokenizer.encode(values.prompt, { addSpecialTokens: true });
+        const temperature = numberOption(values.temperature, 'temperature', false);
+        const topK = numberOption(values['top-k'], 'top-k', true);
+        const topP = numberOption(values['top-p'], 'top-p', false);
+        const sampled = temperature !== undefined || topK !== undefined || topP !== undefined;
+        const result = generate(model, [prompt], {
+          maxNewTokens: numberOption(values['max-new-tokens'], 'max-new-tokens', true) ?? 64,
+          steps: numberOption(values.steps, 'steps', true),
+          runs: numberOption(values.runs, 'runs', true),
+          seed: numberOption(values.seed, 'seed', true),
+          initScale: numberOption(values['init-scale'], 'init-scale', false),
+          decoding: sampled ? { temperature, topK, topP } : 'greedy',
+          stopTokens: tokenizer.specialTokens.eos,
+          recordLatents: false,
+          earlyExit: criterion === undefined ? undefined : { criterion: criterion as ExitCriterion, threshold: numberOption(values.threshold, 'threshold', false) ?? (criterion === 'kl' ? 5e-4 : 0.03) },
+        });
+        print({
+          prompt_tokens: prompt.length,
+          runs: result.sequences.map((s) => ({
+            run: s.run,
+            text: tokenizer.decode(s.tokens, { skipSpecialTokens: true }),
+            tokens: s.tokens.length,
+            stop_reason: s.stopReason,
+            mean_steps: s.stepsUsed.reduce((a, b) => a + b, 0) / s.stepsUsed.length,
+          })),
+        });
+      } finally {
+        model.dispose();
+      }
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+function print(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Entry point used by bin/lto.js; resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    return await run(argv);
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`lto: ${(e as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    process.stderr.write(`lto: ${(e as Error).message}\n`);
+    return 1;
+  }
+}

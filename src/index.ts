@@ -1,0 +1,28 @@
+/**
+ * latent-thinking: the public API. Everything a notebook or another package should use is
+ * exported here; deeper paths are internal and may change.
+ */
+
+// Tensor backend and seeded randomness
+export { initBackend, describeBackend, parseBackendChoice, BACKEND_CHOICES, type BackendChoice, type BackendInfo } from './tensor/backend.js';
+export { Rng, deriveSeed, type Seed } from './tensor/random.js';
+export { liveTensorCount, disposeAll } from './tensor/memory.js';
+
+// Files
+export { SafetensorsFile, writeSafetensors, writeSafetensorsStreaming, encodeSafetensors, type WritableTensor, type WritableDtype, type SafetensorsDtype, type TensorEntry } from './io/safetensors.js';
+export { openCheckpointTensors, type TensorSource } from './io/checkpoint.js';
+export { writeFileAtomic } from './io/atomic.js';
+
+// The latent model
+export { parseHuginnConfig, parameterCount, type HuginnConfig } from './model/config.js';
+export { RecurrentDepthModel, type ForwardOptions, type ForwardResult, type PositionSelection } from './model/recurrent-depth-model.js';
+export { InitialStateSampler } from './model/initial-state.js';
+export { selectNames, FIXED_NAMES, STEP_FAMILIES } from './model/latent-names.js';
+export { KvCache } from './model/kv-cache.js';
+export { generate, leftPad, type GenerateOptions, type GenerationResult, type GeneratedSequence, type StopReason } from './model/generate.js';
+export { EXIT_CRITERIA, type EarlyExitOptions, type ExitCriterion } from './model/early-exit.js';
+export type { Decoding, SamplingOptions } from './model/sampling.js';
+export { checkFixture, PARITY_TOLERANCE, type FixtureReport } from './model/fixture-check.js';
+
+// Tokenizers
+export * from './model/tokenizer/index.js';
