@@ -110,6 +110,11 @@ async function run(argv: string[]): Promise<number> {
       const tokenizer = await loadTokenizer(dir);
       const model = await RecurrentDepthModel.load(dir);
       try {
+        // Every id the model can emit must decode, and every id the tokenizer makes must embed.
+        const { vocabSize, paddedVocabSize } = model.config;
+        if (tokenizer.vocabSize < vocabSize || tokenizer.vocabSize > paddedVocabSize) {
+          throw new Error(`${dir}: the tokenizer has ${tokenizer.vocabSize} tokens; config.json needs between vocab_size ${vocabSize} and padded_vocab_size ${paddedVocabSize}`);
+        }
         const prompt = values.chat ? encodeChat(tokenizer, [{ role: 'user', content: values.prompt }]) : tokenizer.encode(values.prompt, { addSpecialTokens: true });
         const temperature = numberOption(values.temperature, 'temperature', false);
         const topK = numberOption(values['top-k'], 'top-k', true);
