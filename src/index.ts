@@ -26,3 +26,5 @@ export { checkFixture, PARITY_TOLERANCE, type FixtureReport } from './model/fixt
 
 // Tokenizers
 export * from './model/tokenizer/index.js';
+// Tasks: synthetic task suite, real dataset loaders, answer scoring
+export * from './tasks/index.js';

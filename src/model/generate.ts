@@ -170,7 +170,16 @@ export function generate(model: RecurrentDepthModel, prompts: readonly (readonly
 
 /** Reads latent.0..T ([rows, 1, h] each) into one [rows, T+1, h] array with a single download. */
 function readLatents(records: ReadonlyMap<string, tf.Tensor3D>, names: readonly string[]): Float32Array {
-  return tf.tidy(() => tf.concat(names.map((n) => records.get(n)!), 1)).dataSync() as Float32Array;
+  return download(tf.concat(names.map((n) => records.get(n)!), 1));
+}
+
+/** Reads a tensor's values and frees it. */
+function download(t: tf.Tensor): Float32Array {
+  try {
+    return t.dataSync() as Float32Array;
+  } finally {
+    t.dispose();
+  }
 }
 
 function concatChunks(chunks: readonly Float32Array[]): Float32Array {
@@ -282,10 +291,11 @@ function decodeWithEarlyExit(
     let t = 1;
     for (; t <= o.steps && active.some((a) => a); t++) {
       const prevState: tf.Tensor3D = state;
-      const computed = model.coreStep(prevState, e, t, ctx);
+      // The mask must be in place before the step runs: the step's cache writes consult it.
       const activeMask = tf.tensor4d(active.map((a) => (a ? 1 : 0)), [rows, 1, 1, 1]);
       store.activeMask?.dispose();
       store.activeMask = activeMask;
+      const computed = model.coreStep(prevState, e, t, ctx);
       const nextState: tf.Tensor3D = tf.tidy(() => tf.where(tf.reshape(activeMask, [rows, 1, 1]).cast('bool'), computed, prevState));
       computed.dispose();
       const stats = tf.tidy(() => {
@@ -319,10 +329,8 @@ function decodeWithEarlyExit(
       if (o.record) latents.push(latents[latents.length - 1]!.clone());
     }
     const finalState = state;
-    const logits = tf.tidy(() => tf.reshape(model.head(tf.reshape(model.codaOut(finalState, ctx), [rows, h])), [rows, -1]));
-    const logitData = logits.dataSync() as Float32Array;
-    logits.dispose();
-    const latentData = o.record ? (tf.tidy(() => tf.concat(latents, 1)).dataSync() as Float32Array) : undefined;
+    const logitData = download(tf.tidy(() => tf.reshape(model.head(tf.reshape(model.codaOut(finalState, ctx), [rows, h])), [rows, -1])));
+    const latentData = o.record ? download(tf.concat(latents, 1)) : undefined;
     return { logits: logitData, latents: latentData, stepsUsed: used };
   } finally {
     e?.dispose();
