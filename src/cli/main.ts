@@ -11,6 +11,8 @@ import { generate } from '../model/generate.js';
 import { loadTokenizer } from '../model/tokenizer/load-tokenizer.js';
 import { encodeChat } from '../model/tokenizer/chat-template.js';
 import { EXIT_CRITERIA, type ExitCriterion } from '../model/early-exit.js';
+import { runTrain, TRAIN_USAGE } from './train-command.js';
+import { runEval, EVAL_USAGE } from './eval-command.js';
 
 const USAGE = `lto — latent-thinking command line
 
@@ -23,6 +25,8 @@ Usage:
   lto generate DIR --prompt TEXT      generate with the checkpoint and tokenizer in DIR
       [--chat] [--steps N] [--max-new-tokens N] [--runs N] [--seed S] [--init-scale X]
       [--temperature T] [--top-k K] [--top-p P] [--early-exit CRITERION --threshold X]
+${TRAIN_USAGE}
+${EVAL_USAGE}
 
 Options for every command:
   --backend auto|node-gpu|node|wasm|cpu   (default: $LTO_BACKEND, else auto)
@@ -62,6 +66,25 @@ async function run(argv: string[]): Promise<number> {
       'top-p': { type: 'string' },
       'early-exit': { type: 'string' },
       threshold: { type: 'string' },
+      out: { type: 'string' },
+      tasks: { type: 'string' },
+      'no-resume': { type: 'boolean' },
+      model: { type: 'string' },
+      split: { type: 'string' },
+      domain: { type: 'string' },
+      json: { type: 'boolean' },
+      batch: { type: 'string' },
+      lr: { type: 'string' },
+      width: { type: 'string' },
+      heads: { type: 'string' },
+      core: { type: 'string' },
+      intermediate: { type: 'string' },
+      recurrence: { type: 'string' },
+      backprop: { type: 'string' },
+      'curriculum-start': { type: 'string' },
+      'curriculum-every': { type: 'string' },
+      'checkpoint-every': { type: 'string' },
+      limit: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -145,6 +168,20 @@ async function run(argv: string[]): Promise<number> {
         model.dispose();
       }
       return 0;
+    }
+    case 'train': {
+      if (rest.length > 0) throw new UsageError('lto train takes no positional arguments (use --out DIR)');
+      const numbers = Object.fromEntries(
+        ['steps', 'batch', 'seed', 'width', 'heads', 'core', 'intermediate', 'recurrence', 'backprop', 'curriculum-start', 'curriculum-every', 'checkpoint-every'].map((k) => [k, numberOption(values[k as keyof typeof values] as string | undefined, k, true)]),
+      );
+      numbers['lr'] = numberOption(values.lr, 'lr', false);
+      return runTrain({ out: values.out, tasks: values.tasks, resume: !values['no-resume'], numbers });
+    }
+    case 'eval': {
+      if (rest.length > 0) throw new UsageError('lto eval takes no positional arguments (use --model DIR)');
+      const numbers = Object.fromEntries(['steps', 'runs', 'limit', 'seed'].map((k) => [k, numberOption(values[k as keyof typeof values] as string | undefined, k, true)]));
+      numbers['init-scale'] = numberOption(values['init-scale'], 'init-scale', false);
+      return runEval({ model: values.model, split: values.split, domain: values.domain, tasks: values.tasks, numbers });
     }
     default:
       throw new UsageError(`unknown command "${command}"`);

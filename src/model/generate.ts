@@ -19,6 +19,11 @@ export interface GenerateOptions {
   readonly runs?: number;
   /** Seed of initial states and sampling. Default 0. */
   readonly seed?: Seed;
+  /**
+   * One seed per output row (prompt b, run r at index b * runs + r), overriding `seed`: lets a
+   * caller fix each run's randomness independently of the batch it is computed in.
+   */
+  readonly rowSeeds?: readonly Seed[];
   /** Multiplier of the initial-state std (0 = deterministic). Default 1. */
   readonly initScale?: number;
   /** 'greedy' (default) or sampling options. */
@@ -88,8 +93,12 @@ export function generate(model: RecurrentDepthModel, prompts: readonly (readonly
     throw new Error(`generate: prompt (${promptLength}) + maxNewTokens (${options.maxNewTokens}) exceeds block_size ${c.blockSize}`);
   }
   const keyMask = mask.flatMap((m) => Array.from({ length: runs }, () => [...m]));
-  const sampler = new InitialStateSampler(c, InitialStateSampler.rowSeeds(seed, rows), options.initScale ?? 1);
-  const samplers = Array.from({ length: rows }, (_, r) => new Rng(deriveSeed(seed, 'sample', r)));
+  if (options.rowSeeds !== undefined && options.rowSeeds.length !== rows) {
+    throw new Error(`generate: rowSeeds has ${options.rowSeeds.length} seeds, expected one per row (${prompts.length} prompts x ${runs} runs = ${rows})`);
+  }
+  const rowSeeds = options.rowSeeds ?? InitialStateSampler.rowSeeds(seed, rows);
+  const sampler = new InitialStateSampler(c, rowSeeds, options.initScale ?? 1);
+  const samplers = rowSeeds.map((s) => new Rng(deriveSeed(s, 'sample')));
   const cache = new KvCache();
   const latentNames = Array.from({ length: steps + 1 }, (_, t) => `latent.${t}`);
 

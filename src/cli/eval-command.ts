@@ -1,0 +1,50 @@
+/** `lto eval`: accuracy of a model on a task split, single run and pass@N. */
+import { join } from 'node:path';
+import { loadModelWithTokenizer } from '../model/default-model.js';
+import { evaluateAccuracy } from '../evaluation/accuracy.js';
+import { readTaskJsonl } from '../tasks/jsonl.js';
+import { DOMAINS, isDomain, type Domain } from '../tasks/task.js';
+import { DEFAULT_TASKS_DIR } from './train-command.js';
+
+export const EVAL_USAGE = `  lto eval [--model DIR] [--split S] [--domain D] [--steps T] [--runs N] [--limit N] [--init-scale X] [--seed S] --json
+                                      accuracy (single run) and pass@N over N runs with different initial states`;
+
+export interface EvalArgs {
+  readonly model?: string;
+  readonly split?: string;
+  readonly domain?: string;
+  readonly tasks?: string;
+  readonly numbers: Readonly<Record<string, number | undefined>>;
+}
+
+export async function runEval(args: EvalArgs): Promise<number> {
+  const split = args.split ?? 'test';
+  if (!['train', 'validation', 'test'].includes(split)) throw new Error(`--split must be train, validation or test, got "${split}"`);
+  if (args.domain !== undefined && !isDomain(args.domain)) throw new Error(`--domain must be one of ${DOMAINS.join(', ')}, got "${args.domain}"`);
+  const domains: Domain[] = args.domain ? [args.domain as Domain] : [...DOMAINS];
+  const loaded = await loadModelWithTokenizer(args.model);
+  const { model, tokenizer } = loaded;
+  const steps = args.numbers['steps'] ?? model.config.meanRecurrence;
+  const runs = args.numbers['runs'] ?? 1;
+  const limit = args.numbers['limit'];
+  const out: Record<string, { accuracy: number; pass_at_n: number; n_questions: number }> = {};
+  try {
+    for (const domain of domains) {
+      let items = await readTaskJsonl(join(args.tasks ?? DEFAULT_TASKS_DIR, domain, `${split}.jsonl`));
+      if (limit !== undefined) items = items.slice(0, limit);
+      const report = evaluateAccuracy(model, tokenizer, items, {
+        steps,
+        runs,
+        seed: args.numbers['seed'] ?? 0,
+        initScale: args.numbers['init-scale'],
+        onBatch: (done, total) => process.stderr.write(`\r${domain}: ${done}/${total} questions`),
+      });
+      process.stderr.write('\n');
+      out[domain] = { accuracy: report.accuracy, pass_at_n: report.passAtN, n_questions: report.nQuestions };
+    }
+  } finally {
+    model.dispose();
+  }
+  process.stdout.write(`${JSON.stringify({ model: loaded.dir, split, steps, runs, domains: out })}\n`);
+  return 0;
+}

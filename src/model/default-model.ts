@@ -1,0 +1,33 @@
+/**
+ * The embedded default model: a small recurrent-depth model trained on the task suite, shipped
+ * in `datasets/model` (config.json, model.safetensors, char-tokenizer.json).
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { RecurrentDepthModel } from './recurrent-depth-model.js';
+import { loadTokenizer } from './tokenizer/load-tokenizer.js';
+import type { Tokenizer } from './tokenizer/tokenizer.js';
+
+/** Folder of the embedded model (from dist/src/model or src/model alike: three levels up). */
+export const DEFAULT_MODEL_DIR = resolve(__dirname, '..', '..', '..', 'datasets', 'model');
+
+export interface LoadedModel {
+  readonly model: RecurrentDepthModel;
+  readonly tokenizer: Tokenizer;
+  readonly dir: string;
+}
+
+/** Loads a model folder with its tokenizer; the default is the embedded model. */
+export async function loadModelWithTokenizer(dir: string = DEFAULT_MODEL_DIR): Promise<LoadedModel> {
+  if (dir === DEFAULT_MODEL_DIR && !existsSync(join(dir, 'config.json'))) {
+    throw new Error(`the embedded default model is not in this checkout (${dir}); train one with \`lto train --out ${dir}\` or pass a model folder`);
+  }
+  const tokenizer = await loadTokenizer(dir);
+  const model = await RecurrentDepthModel.load(dir);
+  return { model, tokenizer, dir };
+}
+
+/** The embedded default model and its tokenizer. */
+export function loadDefaultModel(): Promise<LoadedModel> {
+  return loadModelWithTokenizer(DEFAULT_MODEL_DIR);
+}
