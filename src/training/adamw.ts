@@ -37,8 +37,8 @@ export class AdamW {
     this.beta2 = options.beta2 ?? 0.95;
     this.epsilon = options.epsilon ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 0;
-    this.m = variables.map((x) => tf.variable(tf.zerosLike(x), false));
-    this.v = variables.map((x) => tf.variable(tf.zerosLike(x), false));
+    this.m = variables.map((x) => tf.tidy(() => tf.variable(tf.zerosLike(x), false)));
+    this.v = variables.map((x) => tf.tidy(() => tf.variable(tf.zerosLike(x), false)));
   }
 
   /** Applies one update; `grads[i]` belongs to `variables[i]`. */
@@ -78,7 +78,7 @@ export class AdamW {
         const key = `${kind}.${this.names[i]}`;
         const data = values.get(key);
         if (!data || data.length !== x.size) throw new Error(`optimizer state: missing or wrong-sized "${key}"`);
-        target.assign(tf.tensor(data, x.shape));
+        tf.tidy(() => target.assign(tf.tensor(data, x.shape)));
       }
     });
     this.step = step;

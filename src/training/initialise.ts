@@ -21,10 +21,11 @@ function stdOf(config: HuginnConfig, key: 'std' | 'out_proj' | 'embedding'): num
 export function initialiseWeights(config: HuginnConfig, seed: Seed): HuginnWeights {
   const h = config.nEmbd;
   const inter = config.intermediateSize;
+  // Inside tidy, the initial value is freed once the variable holds it (a variable shares its data).
   const normal = (name: string, shape: [number, number], std: number): tf.Variable<tf.Rank.R2> =>
-    tf.variable(tf.tensor2d(new Rng(deriveSeed(seed, 'init', name)).truncatedNormalArray(shape[0] * shape[1], std), shape), true);
+    tf.tidy(() => tf.variable(tf.tensor2d(new Rng(deriveSeed(seed, 'init', name)).truncatedNormalArray(shape[0] * shape[1], std), shape), true));
   // Variables get engine-generated names (unique per process); checkpoint names come from namedWeights().
-  const ones = (n: number): tf.Variable<tf.Rank.R1> => tf.variable(tf.ones([n]) as tf.Tensor1D, true);
+  const ones = (n: number): tf.Variable<tf.Rank.R1> => tf.tidy(() => tf.variable(tf.ones([n]) as tf.Tensor1D, true));
   const std = stdOf(config, 'std');
   const outStd = stdOf(config, 'out_proj');
   const block = (prefix: string): BlockWeights => ({
@@ -34,7 +35,7 @@ export function initialiseWeights(config: HuginnConfig, seed: Seed): HuginnWeigh
     norm4: ones(h),
     attn: {
       wqkvT: normal(`${prefix}attn.Wqkv.weight`, [h, 3 * h], std),
-      qkBias: config.qkBias ? tf.variable(tf.zeros([2 * h]) as tf.Tensor1D, true) : undefined,
+      qkBias: config.qkBias ? tf.tidy(() => tf.variable(tf.zeros([2 * h]) as tf.Tensor1D, true)) : undefined,
       projT: normal(`${prefix}attn.proj.weight`, [h, h], outStd),
     },
     mlp: {
