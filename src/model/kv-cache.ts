@@ -85,13 +85,16 @@ export class KvCache implements KvStore {
   }
 }
 
-/** Repeats each row of the leading axis `times` times, keeping copies adjacent. */
+/**
+ * Repeats each row of the leading axis `times` times, keeping copies adjacent. (A concat of copies:
+ * on the wasm backend tf.tile is two orders of magnitude slower.)
+ */
 export function repeatRows<T extends tf.Tensor>(x: T, times: number): T {
   if (times === 1) return x.clone();
   return tf.tidy(() => {
     const [b, ...rest] = x.shape;
-    const expanded = tf.reshape(x, [b!, 1, ...rest]);
-    const tiled = tf.tile(expanded, [1, times, ...rest.map(() => 1)]);
-    return tf.reshape(tiled, [b! * times, ...rest]) as T;
+    const flat = tf.reshape(x, [b!, 1, x.size / b!]);
+    const copies = tf.concat(new Array<tf.Tensor>(times).fill(flat), 1);
+    return tf.reshape(copies, [b! * times, ...rest]) as T;
   });
 }

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { parseHuginnConfig, type HuginnConfig } from './config.js';
-import { loadHuginnWeights, weightTensors, type BlockWeights, type HuginnWeights } from './weights.js';
+import { loadHuginnWeights, weightTensors, splitAttention, splitMlp, splitTensors, type BlockWeights, type HuginnWeights } from './weights.js';
 import { rmsNorm } from './layers/rms-norm.js';
 import { rotaryTables, disposeRotary, type RotaryTables } from './layers/rotary.js';
 import { sandwichBlock, type BlockContext } from './layers/sandwich-block.js';
@@ -20,6 +20,54 @@ import type { Seed } from '../tensor/random.js';
 
 /** Large negative added to masked attention scores (finite, so fully masked rows stay finite). */
 const MASKED = -1e9;
+
+/**
+ * Upper bound on the bytes of the derived inference layout (split Q/K/V, gate/up and adapter
+ * copies, about 0.8x the block weights). Below it the copies are made at construction: they save
+ * the slices of fused products, which on the wasm backend copy their whole input in JavaScript.
+ * Large models (which only fit a native backend anyway) keep the fused layout and their memory.
+ * The copies are never made from trainable variables (they would go stale when the variables are
+ * updated) and never used while a gradient is recorded (gradients must reach the weights).
+ */
+const SPLIT_LAYOUT_MAX_BYTES = 512 * 2 ** 20;
+
+/** The weights the forward pass runs on: the loaded blocks, with split copies when affordable. */
+interface RunWeights {
+  readonly prelude: readonly BlockWeights[];
+  readonly core: readonly BlockWeights[];
+  readonly coda: readonly BlockWeights[];
+  /** The adapter's state rows [h, h] and injection rows [h, h] (split layout only). */
+  readonly adapter: { readonly stateT: tf.Tensor2D; readonly injectT: tf.Tensor2D } | undefined;
+  /** Tensors created for this layout (disposed with the model). */
+  readonly derived: readonly tf.Tensor[];
+}
+
+function splitLayoutBytes(c: HuginnConfig): number {
+  const h = c.nEmbd;
+  const perBlock = 3 * h * h + 2 * h + 2 * h * c.intermediateSize;
+  return 4 * ((c.nPrelude + c.nCore + c.nCoda) * perBlock + 2 * h * h);
+}
+
+function fusedRunWeights(w: HuginnWeights): RunWeights {
+  return { prelude: w.prelude, core: w.core, coda: w.coda, adapter: undefined, derived: [] };
+}
+
+function buildRunWeights(c: HuginnConfig, w: HuginnWeights): RunWeights {
+  const trainable = weightTensors(w).some((t) => t instanceof tf.Variable);
+  if (trainable || splitLayoutBytes(c) > SPLIT_LAYOUT_MAX_BYTES) return fusedRunWeights(w);
+  // Every derived tensor is a single slice (no intermediates), owned by the model.
+  const derived: tf.Tensor[] = [];
+  const split = (blocks: readonly BlockWeights[]): BlockWeights[] =>
+    blocks.map((b) => {
+      const out: BlockWeights = { ...b, attn: { ...b.attn, split: splitAttention(b.attn) }, mlp: { ...b.mlp, split: splitMlp(b.mlp) } };
+      derived.push(...splitTensors(out));
+      return out;
+    });
+  const h = c.nEmbd;
+  const adapter = { stateT: tf.slice(w.adapterT, [0, 0], [h, h]), injectT: tf.slice(w.adapterT, [h, 0], [h, h]) };
+  derived.push(adapter.stateT, adapter.injectT);
+  return { prelude: split(w.prelude), core: split(w.core), coda: split(w.coda), adapter, derived };
+}
 
 export type PositionSelection = 'all' | 'last' | readonly number[];
 
@@ -68,13 +116,24 @@ interface StepContext extends BlockContext {
 
 export class RecurrentDepthModel {
   private disposed = false;
+  /** The split inference layout (or the fused weights when none was made). */
+  private readonly run: RunWeights;
+  private readonly fused: RunWeights;
 
   constructor(
     readonly config: HuginnConfig,
     readonly weights: HuginnWeights,
     /** Where the model came from (a folder, or a description). */
     readonly source: string,
-  ) {}
+  ) {
+    this.run = buildRunWeights(config, weights);
+    this.fused = fusedRunWeights(weights);
+  }
+
+  /** The weights to run on now: the split copies, except while a gradient is being recorded. */
+  private layout(): RunWeights {
+    return this.run.adapter && tf.engine().isTapeOn() ? this.fused : this.run;
+  }
 
   /** Loads config.json + safetensors (single file or sharded, f32/bf16/f16) from a folder. */
   static async load(dir: string): Promise<RecurrentDepthModel> {
@@ -105,14 +164,20 @@ export class RecurrentDepthModel {
     return this.config.nEmbd;
   }
 
-  /** Bytes held by the weights on the backend. */
+  /** Bytes held by the checkpoint's weights on the backend (float32). */
   get weightBytes(): number {
     return weightTensors(this.weights).reduce((s, t) => s + t.size * 4, 0);
+  }
+
+  /** Bytes of the derived inference layout (split copies of fused matrices; 0 for large models). */
+  get derivedWeightBytes(): number {
+    return this.run.derived.reduce((s, t) => s + t.size * 4, 0);
   }
 
   dispose(): void {
     if (this.disposed) return;
     for (const t of weightTensors(this.weights)) t.dispose();
+    for (const t of this.run.derived) t.dispose();
     this.disposed = true;
   }
 
@@ -148,22 +213,37 @@ export class RecurrentDepthModel {
 
   /** Prelude(e0): the e that is injected at every recurrence step. */
   prelude(e0: tf.Tensor3D, ctx: BlockContext): tf.Tensor3D {
-    return this.runBlocks(e0, this.weights.prelude, ctx, (j) => kvName('prelude', j));
+    return this.runBlocks(e0, this.layout().prelude, ctx, (j) => kvName('prelude', j));
   }
 
   /** One recurrence step: Core(adapter(concat(state, e))). */
   coreStep(state: tf.Tensor3D, e: tf.Tensor3D, step: number, ctx: BlockContext): tf.Tensor3D {
     return tf.tidy(() => {
       const [b, s, h] = state.shape;
+      const run = this.layout();
+      if (run.adapter) return this.injectedStep(state, tf.matMul(tf.reshape(e, [b * s, h]) as tf.Tensor2D, run.adapter.injectT), step, ctx, run);
       const joined = tf.reshape(tf.concat([state, e], 2), [b * s, 2 * h]);
       const x = tf.reshape(tf.matMul(joined, this.weights.adapterT), [b, s, h]) as tf.Tensor3D;
-      return this.runBlocks(x, this.weights.core, ctx, (j) => kvName('core', j, step));
+      return this.runBlocks(x, run.core, ctx, (j) => kvName('core', j, step));
+    });
+  }
+
+  /**
+   * A recurrence step with the injection e @ adapter[h:2h] precomputed (split layout only):
+   * adapter(concat(state, e)) = state @ adapter[0:h] + injection. `injection` is rows [B*S, h].
+   */
+  private injectedStep(state: tf.Tensor3D, injection: tf.Tensor2D, step: number, ctx: BlockContext, run: RunWeights): tf.Tensor3D {
+    return tf.tidy(() => {
+      const [b, s, h] = state.shape;
+      const rows = tf.matMul(tf.reshape(state, [b * s, h]) as tf.Tensor2D, run.adapter!.stateT);
+      const x = tf.reshape(tf.add(rows, injection), [b, s, h]) as tf.Tensor3D;
+      return this.runBlocks(x, run.core, ctx, (j) => kvName('core', j, step));
     });
   }
 
   /** Coda output ln_f(Coda(ln_f(state))), [B, S, h]: the input of the head. */
   codaOut(state: tf.Tensor3D, ctx: BlockContext): tf.Tensor3D {
-    return tf.tidy(() => this.finalNorm(this.runBlocks(this.finalNorm(state), this.weights.coda, ctx, (j) => kvName('coda', j))));
+    return tf.tidy(() => this.finalNorm(this.runBlocks(this.finalNorm(state), this.layout().coda, ctx, (j) => kvName('coda', j))));
   }
 
   /** Logits of rows [N, h] -> [N, vocab] (tied head unless the checkpoint has its own). */
@@ -221,6 +301,12 @@ export class RecurrentDepthModel {
     const rows = batch * runs;
     const cache = options.cache;
     const past = cache?.length ?? 0;
+    if (cache && past > 0) {
+      // A filled cache continues the rows it was built with (checked here, before any tensor exists).
+      if (runs > 1) throw new Error(`forward: runs = ${runs} needs an empty cache; a filled cache already holds one row per run (continue with runs: 1 and one id row per cached row)`);
+      const cachedRows = cache.get(cache.names()[0]!)!.values.shape[0];
+      if (cachedRows !== rows) throw new Error(`forward: the cache holds ${cachedRows} rows, but this call has ${rows} (one id row per cached row)`);
+    }
     const keyMask = expandMask(options.attentionMask, batch, runs, past + length);
     const selection = selectNames(options.record ?? [], steps);
     const positions = resolvePositions(options.positions ?? 'last', length, 'positions');
@@ -228,32 +314,47 @@ export class RecurrentDepthModel {
     const logitPositions = options.logits === 'none' ? undefined : resolvePositions(options.logits ?? 'last', length, 'logits');
 
     const records = new Map<string, tf.Tensor3D>();
-    const keepRecord = (name: string, x: tf.Tensor3D): void => {
-      records.set(name, tf.keep(pick(x, positions)));
+    /** Records x at the selected positions (x already picked when `picked`). */
+    const keepRecord = (name: string, x: tf.Tensor3D, picked = false): void => {
+      records.set(name, tf.keep(picked ? x : pick(x, positions)));
     };
 
-    // The prelude runs once per prompt; runs share its output (and its cache entries).
+    // The prelude runs once per prompt; runs share its output (and its cache entries). With the
+    // split layout the per-step input is only its projection e @ adapter[h:2h], computed once.
     const preludeCtx = this.stepContext(batch, length, past, cache, runs === 1 ? keyMask : everyRunsFirst(keyMask, runs));
-    const e = tf.tidy(() => {
-      const idTensor = tf.tensor2d(ids.map((r) => [...r]), [batch, length], 'int32');
-      const e0 = this.embed(idTensor);
-      if (selection.fixed.has('embed')) keepRecord('embed', runs === 1 ? e0 : repeatRows(e0, runs));
-      const out = this.prelude(e0, preludeCtx);
-      return runs === 1 ? out : repeatRows(out, runs);
-    });
-    this.disposeContext(preludeCtx);
+    const run = this.layout();
+    const adapter = run.adapter;
+    let e: tf.Tensor;
+    try {
+      e = tf.tidy(() => {
+        const idTensor = tf.tensor2d(ids.map((r) => [...r]), [batch, length], 'int32');
+        const e0 = this.embed(idTensor);
+        if (selection.fixed.has('embed')) keepRecord('embed', runs === 1 ? e0 : repeatRows(e0, runs));
+        const out = this.prelude(e0, preludeCtx);
+        if (selection.fixed.has('prelude.out')) keepRecord('prelude.out', runs === 1 ? out : repeatRows(out, runs));
+        if (adapter) {
+          const injection = tf.matMul(tf.reshape(out, [batch * length, c.nEmbd]) as tf.Tensor2D, adapter.injectT);
+          return runs === 1 ? injection : (tf.reshape(repeatRows(tf.reshape(injection, [batch, length * c.nEmbd]), runs), [rows * length, c.nEmbd]) as tf.Tensor2D);
+        }
+        return runs === 1 ? out : repeatRows(out, runs);
+      });
+    } catch (err) {
+      for (const r of records.values()) r.dispose();
+      throw err;
+    } finally {
+      this.disposeContext(preludeCtx);
+    }
     if (cache && runs > 1) cache.repeatBatch(runs);
-    if (selection.fixed.has('prelude.out')) keepRecord('prelude.out', e);
 
     const ctx = this.stepContext(rows, length, past, cache, keyMask);
     try {
       let state = this.initialState(options, rows, length);
-      this.recordStep(selection, 0, state, ctx, keepRecord);
+      this.recordStep(selection, 0, state, ctx, keepRecord, positions);
       for (let t = 1; t <= steps; t++) {
-        const next = this.coreStep(state, e, t, ctx);
+        const next = adapter ? this.injectedStep(state, e as tf.Tensor2D, t, ctx, run) : this.coreStep(state, e as tf.Tensor3D, t, ctx);
         state.dispose();
         state = next;
-        this.recordStep(selection, t, state, ctx, keepRecord);
+        this.recordStep(selection, t, state, ctx, keepRecord, positions);
       }
       let logits: tf.Tensor3D | undefined;
       if (wantLogits || selection.fixed.has('coda.out') || selection.fixed.has('logits')) {
@@ -291,10 +392,18 @@ export class RecurrentDepthModel {
     });
   }
 
-  private recordStep(selection: NameSelection, t: number, state: tf.Tensor3D, ctx: StepContext, keep: (name: string, x: tf.Tensor3D) => void): void {
+  private recordStep(
+    selection: NameSelection,
+    t: number,
+    state: tf.Tensor3D,
+    ctx: StepContext,
+    keep: (name: string, x: tf.Tensor3D, picked?: boolean) => void,
+    positions: readonly number[] | undefined,
+  ): void {
     tf.tidy(() => {
       if (selection.steps.state.has(t)) keep(stepName('state', t), state);
-      if (selection.steps.latent.has(t)) keep(stepName('latent', t), this.finalNorm(state));
+      // The norm acts on each position alone: pick the positions first, normalise only those.
+      if (selection.steps.latent.has(t)) keep(stepName('latent', t), this.finalNorm(pick(state, positions)), true);
       if (selection.steps.logits.has(t)) {
         // Decoding an intermediate step must not disturb the coda's cache.
         const readOnly: BlockContext = { ...ctx, cache: ctx.cache ? { get: (n) => ctx.cache!.get(n), put: () => undefined } : undefined };

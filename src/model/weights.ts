@@ -14,6 +14,23 @@ export interface AttentionWeights {
   readonly qkBias: tf.Tensor1D | undefined;
   /** Output projection, [h, h]. */
   readonly projT: tf.Tensor2D;
+  /** Optional split copy of the projection (see `SplitAttentionWeights`); used instead of wqkvT when present. */
+  readonly split?: SplitAttentionWeights;
+}
+
+/**
+ * Q, K and V projections as separate matrices, derived from `wqkvT` (`splitAttention`): three
+ * matMuls cost the same as one, but the fused output would have to be sliced, and on the wasm
+ * backend a slice is a JavaScript copy of the whole input.
+ */
+export interface SplitAttentionWeights {
+  /** [h, h] each. */
+  readonly wqT: tf.Tensor2D;
+  readonly wkT: tf.Tensor2D;
+  readonly wvT: tf.Tensor2D;
+  /** [h] each, or undefined without qk_bias. */
+  readonly qBias: tf.Tensor1D | undefined;
+  readonly kBias: tf.Tensor1D | undefined;
 }
 
 export interface MlpWeights {
@@ -21,6 +38,8 @@ export interface MlpWeights {
   readonly fcT: tf.Tensor2D;
   /** [intermediate, h]. */
   readonly projT: tf.Tensor2D;
+  /** Optional split copy of fcT (gate and up halves, [h, intermediate] each); used instead of fcT when present. */
+  readonly split?: { readonly gateT: tf.Tensor2D; readonly upT: tf.Tensor2D };
 }
 
 export interface BlockWeights {
@@ -161,5 +180,41 @@ export function weightTensors(w: HuginnWeights): tf.Tensor[] {
     out.push(b.norm1, b.norm2, b.norm3, b.norm4, b.attn.wqkvT, b.attn.projT, b.mlp.fcT, b.mlp.projT);
     if (b.attn.qkBias) out.push(b.attn.qkBias);
   }
+  return out;
+}
+
+/** Columns [begin, begin + size) of a matrix, as a new tensor. */
+function columns(x: tf.Tensor2D, begin: number, size: number): tf.Tensor2D {
+  return tf.slice(x, [0, begin], [x.shape[0], size]);
+}
+
+/** Separate Q/K/V matrices (and q/k biases) copied out of a fused attention projection. */
+export function splitAttention(w: AttentionWeights): SplitAttentionWeights {
+  const h = w.projT.shape[0];
+  return {
+    wqT: columns(w.wqkvT, 0, h),
+    wkT: columns(w.wqkvT, h, h),
+    wvT: columns(w.wqkvT, 2 * h, h),
+    qBias: w.qkBias ? tf.slice(w.qkBias, [0], [h]) : undefined,
+    kBias: w.qkBias ? tf.slice(w.qkBias, [h], [h]) : undefined,
+  };
+}
+
+/** Gate and up halves of a gated MLP's fc, copied out. */
+export function splitMlp(w: MlpWeights): { gateT: tf.Tensor2D; upT: tf.Tensor2D } {
+  const inter = w.projT.shape[0];
+  return { gateT: columns(w.fcT, 0, inter), upT: columns(w.fcT, inter, inter) };
+}
+
+/** The tensors of a split layout (for disposal and byte counts). */
+export function splitTensors(w: BlockWeights): tf.Tensor[] {
+  const out: tf.Tensor[] = [];
+  const a = w.attn.split;
+  if (a) {
+    out.push(a.wqT, a.wkT, a.wvT);
+    if (a.qBias) out.push(a.qBias);
+    if (a.kBias) out.push(a.kBias);
+  }
+  if (w.mlp.split) out.push(w.mlp.split.gateT, w.mlp.split.upT);
   return out;
 }

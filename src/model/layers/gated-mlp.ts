@@ -1,13 +1,24 @@
 import * as tf from '@tensorflow/tfjs';
 import type { MlpWeights } from '../weights.js';
 
-/** Gated SiLU MLP on rows [N, h]: proj(SiLU(gate) * up), with [gate | up] = fc(x). */
+/**
+ * Gated SiLU MLP on rows [N, h]: proj(SiLU(gate) * up), with [gate | up] = fc(x). With a split
+ * copy of fc (w.split) gate and up are two matMuls instead of slices of one product (on the wasm
+ * backend a slice is a JavaScript copy of its whole input).
+ */
 export function gatedMlp(x: tf.Tensor2D, w: MlpWeights): tf.Tensor2D {
   return tf.tidy(() => {
-    const inter = w.projT.shape[0];
-    const fc = tf.matMul(x, w.fcT);
-    const gate = tf.slice(fc, [0, 0], [-1, inter]);
-    const up = tf.slice(fc, [0, inter], [-1, inter]);
+    let gate: tf.Tensor2D;
+    let up: tf.Tensor2D;
+    if (w.split) {
+      gate = tf.matMul(x, w.split.gateT) as tf.Tensor2D;
+      up = tf.matMul(x, w.split.upT) as tf.Tensor2D;
+    } else {
+      const inter = w.projT.shape[0];
+      const fc = tf.matMul(x, w.fcT) as tf.Tensor2D;
+      gate = tf.slice(fc, [0, 0], [-1, inter]);
+      up = tf.slice(fc, [0, inter], [-1, inter]);
+    }
     const silu = tf.mul(gate, tf.sigmoid(gate));
     return tf.matMul(tf.mul(silu, up), w.projT);
   });

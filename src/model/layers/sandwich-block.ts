@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BlockWeights } from '../weights.js';
 import type { KvStore } from '../kv-cache.js';
-import { attention, type AttentionContext } from './attention.js';
+import { attention, selfAttention, type AttentionContext } from './attention.js';
 import { gatedMlp } from './gated-mlp.js';
 import { rmsNorm } from './rms-norm.js';
 
@@ -16,13 +16,28 @@ export interface BlockContext extends AttentionContext {
 }
 
 export function sandwichBlock(x: tf.Tensor3D, w: BlockWeights, ctx: BlockContext, cacheName: string): tf.Tensor3D {
-  const past = ctx.cache?.get(cacheName);
-  const att = attention(rmsNorm(x, w.norm1, ctx.eps), w.attn, ctx, past);
-  ctx.cache?.put(cacheName, att.added, att.full);
-  return tf.tidy(() => {
-    const [b, s, h] = x.shape;
-    const x1 = rmsNorm(tf.add(x, att.out), w.norm2, ctx.eps);
-    const mlp = gatedMlp(tf.reshape(rmsNorm(x1, w.norm3, ctx.eps), [b * s, h]), w.mlp);
-    return rmsNorm(tf.add(x1, tf.reshape(mlp, [b, s, h])), w.norm4, ctx.eps) as tf.Tensor3D;
-  });
+  // Without a cache the key/value entries are not needed and not built.
+  const normed = rmsNorm(x, w.norm1, ctx.eps);
+  let attended: tf.Tensor3D;
+  try {
+    if (ctx.cache) {
+      const att = attention(normed, w.attn, ctx, ctx.cache.get(cacheName));
+      ctx.cache.put(cacheName, att.added, att.full);
+      attended = att.out;
+    } else {
+      attended = selfAttention(normed, w.attn, ctx);
+    }
+  } finally {
+    normed.dispose();
+  }
+  try {
+    return tf.tidy(() => {
+      const [b, s, h] = x.shape;
+      const x1 = rmsNorm(tf.add(x, attended), w.norm2, ctx.eps);
+      const mlp = gatedMlp(tf.reshape(rmsNorm(x1, w.norm3, ctx.eps), [b * s, h]), w.mlp);
+      return rmsNorm(tf.add(x1, tf.reshape(mlp, [b, s, h])), w.norm4, ctx.eps) as tf.Tensor3D;
+    });
+  } finally {
+    attended.dispose();
+  }
 }
