@@ -17,6 +17,7 @@ import { InitialStateSampler } from './initial-state.js';
 import { selectNames, stepName, type NameSelection } from './latent-names.js';
 import { openCheckpointTensors } from '../io/checkpoint.js';
 import type { Seed } from '../tensor/random.js';
+import { weightMatMul } from './layers/weight-matmul.js';
 
 /** Large negative added to masked attention scores (finite, so fully masked rows stay finite). */
 const MASKED = -1e9;
@@ -223,7 +224,7 @@ export class RecurrentDepthModel {
       const run = this.layout();
       if (run.adapter) return this.injectedStep(state, tf.matMul(tf.reshape(e, [b * s, h]) as tf.Tensor2D, run.adapter.injectT), step, ctx, run);
       const joined = tf.reshape(tf.concat([state, e], 2), [b * s, 2 * h]);
-      const x = tf.reshape(tf.matMul(joined, this.weights.adapterT), [b, s, h]) as tf.Tensor3D;
+      const x = tf.reshape(weightMatMul(joined as tf.Tensor2D, this.weights.adapterT), [b, s, h]) as tf.Tensor3D;
       return this.runBlocks(x, run.core, ctx, (j) => kvName('core', j, step));
     });
   }
@@ -248,7 +249,7 @@ export class RecurrentDepthModel {
 
   /** Logits of rows [N, h] -> [N, vocab] (tied head unless the checkpoint has its own). */
   head(x: tf.Tensor2D): tf.Tensor2D {
-    return tf.matMul(x, this.weights.lmHeadT ?? this.weights.wteT);
+    return weightMatMul(x, this.weights.lmHeadT ?? this.weights.wteT);
   }
 
   /** Rotary tables and mask for S new positions after `past` cached ones. */
@@ -282,22 +283,7 @@ export class RecurrentDepthModel {
   forward(ids: readonly (readonly number[])[], options: ForwardOptions = {}): ForwardResult {
     this.checkAlive();
     const c = this.config;
-    const batch = ids.length;
-    if (batch === 0) throw new Error('forward: empty batch of token ids');
-    const length = ids[0]!.length;
-    if (length === 0) throw new Error('forward: token id rows must not be empty');
-    ids.forEach((row, b) => {
-      if (row.length !== length) throw new Error(`forward: token id row ${b} has length ${row.length}, expected ${length} (left-pad and pass attentionMask)`);
-      row.forEach((id, i) => {
-        if (!Number.isInteger(id) || id < 0 || id >= c.paddedVocabSize) {
-          throw new Error(`forward: token id ${id} at row ${b}, position ${i} is outside the vocabulary [0, ${c.paddedVocabSize})`);
-        }
-      });
-    });
-    const steps = options.steps ?? c.meanRecurrence;
-    if (!Number.isInteger(steps) || steps < 0) throw new Error(`forward: steps must be a non-negative integer, got ${steps}`);
-    const runs = options.runs ?? 1;
-    if (!Number.isInteger(runs) || runs < 1) throw new Error(`forward: runs must be a positive integer, got ${runs}`);
+    const { batch, length, steps, runs } = checkForwardShape(c, ids, options);
     const rows = batch * runs;
     const cache = options.cache;
     const past = cache?.length ?? 0;
@@ -431,6 +417,35 @@ export class RecurrentDepthModel {
     if (sampler.rows !== rows) throw new Error(`initial-state sampler has ${sampler.rows} rows, the batch has ${rows}`);
     return tf.tensor3d(sampler.next(length), [rows, length, h]);
   }
+}
+
+/**
+ * Validates the token ids, steps and runs of a forward call and resolves the defaults. Exported
+ * so that the worker pool rejects what `forward` rejects, in the same words (and with row
+ * numbers of the whole batch, not of a worker's share of it).
+ */
+export function checkForwardShape(
+  c: HuginnConfig,
+  ids: readonly (readonly number[])[],
+  options: Pick<ForwardOptions, 'steps' | 'runs'>,
+): { batch: number; length: number; steps: number; runs: number } {
+  const batch = ids.length;
+  if (batch === 0) throw new Error('forward: empty batch of token ids');
+  const length = ids[0]!.length;
+  if (length === 0) throw new Error('forward: token id rows must not be empty');
+  ids.forEach((row, b) => {
+    if (row.length !== length) throw new Error(`forward: token id row ${b} has length ${row.length}, expected ${length} (left-pad and pass attentionMask)`);
+    row.forEach((id, i) => {
+      if (!Number.isInteger(id) || id < 0 || id >= c.paddedVocabSize) {
+        throw new Error(`forward: token id ${id} at row ${b}, position ${i} is outside the vocabulary [0, ${c.paddedVocabSize})`);
+      }
+    });
+  });
+  const steps = options.steps ?? c.meanRecurrence;
+  if (!Number.isInteger(steps) || steps < 0) throw new Error(`forward: steps must be a non-negative integer, got ${steps}`);
+  const runs = options.runs ?? 1;
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`forward: runs must be a positive integer, got ${runs}`);
+  return { batch, length, steps, runs };
 }
 
 function resolvePositions(sel: PositionSelection, length: number, what: string): number[] | undefined {

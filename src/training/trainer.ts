@@ -26,6 +26,7 @@ import { learningRateAt, sampleRecurrence } from './schedule.js';
 import { ExamplePool, collate, tokenId, type Batch } from './examples.js';
 import { initialiseWeights } from './initialise.js';
 import { TASK_CHARACTERS, type TaskItem } from '../tasks/task.js';
+import { weightMatMul } from '../model/layers/weight-matmul.js';
 
 export interface ModelShape {
   readonly nEmbd: number;
@@ -128,7 +129,7 @@ export function configFor(shape: ModelShape, vocabSize: number): HuginnConfig {
 function embedDifferentiable(model: RecurrentDepthModel, ids: tf.Tensor2D): tf.Tensor3D {
   const [b, s] = ids.shape;
   const oneHot = tf.oneHot(tf.reshape(ids, [b * s]), model.config.paddedVocabSize).toFloat() as tf.Tensor2D;
-  const rows = tf.matMul(oneHot, model.weights.wteT, false, true);
+  const rows = weightMatMul(oneHot, tf.transpose(model.weights.wteT));
   return tf.mul(tf.reshape(rows, [b, s, model.config.nEmbd]), model.config.embedScale) as tf.Tensor3D;
 }
 

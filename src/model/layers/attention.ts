@@ -25,6 +25,7 @@ import type { AttentionWeights } from '../weights.js';
 import type { KvEntry } from '../kv-cache.js';
 import { rotate, rotaryHalf, type RotaryTables } from './rotary.js';
 import { permute } from './layout.js';
+import { weightMatMul } from './weight-matmul.js';
 
 export interface AttentionContext {
   readonly nHeads: number;
@@ -52,7 +53,7 @@ function projectQkv(x: tf.Tensor2D, w: AttentionWeights, h: number): [tf.Tensor2
   const s = w.split;
   if (s) return [linear(x, s.wqT, s.qBias), linear(x, s.wkT, s.kBias), tf.matMul(x, s.wvT)];
   const n = x.shape[0];
-  const qkv = tf.matMul(x, w.wqkvT) as tf.Tensor2D;
+  const qkv = weightMatMul(x, w.wqkvT);
   let qk: tf.Tensor2D = tf.slice(qkv, [0, 0], [n, 2 * h]);
   if (w.qkBias) qk = tf.add(qk, w.qkBias) as tf.Tensor2D;
   return [tf.slice(qk, [0, 0], [n, h]), tf.slice(qk, [0, h], [n, h]), tf.slice(qkv, [0, 2 * h], [n, h])];
@@ -157,7 +158,7 @@ export function attention(x: tf.Tensor3D, w: AttentionWeights, ctx: AttentionCon
       const vFilter = tf.reshape(permute(values, [2, 0, 1, 3]), [1, keys, groups, hs]) as tf.Tensor4D;
       y = attend(qh, kFilter, vFilter, ctx.maskBias);
     }
-    const out = tf.reshape(tf.matMul(y, w.projT), [b, s, h]) as tf.Tensor3D;
+    const out = tf.reshape(weightMatMul(y, w.projT), [b, s, h]) as tf.Tensor3D;
     return { out, added: { keysT: kT, values: vv }, full: { keysT, values } };
   });
 }
@@ -180,6 +181,6 @@ export function selfAttention(x: tf.Tensor3D, w: AttentionWeights, ctx: Attentio
       const vFilter = tf.reshape(permute(vh, [1, 0, 2, 3]), [1, s, groups, hs]) as tf.Tensor4D;
       y = attend(qh, kFilter, vFilter, ctx.maskBias);
     }
-    return tf.reshape(tf.matMul(y, w.projT), [b, s, h]) as tf.Tensor3D;
+    return tf.reshape(weightMatMul(y, w.projT), [b, s, h]) as tf.Tensor3D;
   });
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { MlpWeights } from '../weights.js';
+import { weightMatMul } from './weight-matmul.js';
 
 /**
  * Gated SiLU MLP on rows [N, h]: proj(SiLU(gate) * up), with [gate | up] = fc(x). With a split
@@ -15,11 +16,11 @@ export function gatedMlp(x: tf.Tensor2D, w: MlpWeights): tf.Tensor2D {
       up = tf.matMul(x, w.split.upT) as tf.Tensor2D;
     } else {
       const inter = w.projT.shape[0];
-      const fc = tf.matMul(x, w.fcT) as tf.Tensor2D;
+      const fc = weightMatMul(x, w.fcT);
       gate = tf.slice(fc, [0, 0], [-1, inter]);
       up = tf.slice(fc, [0, inter], [-1, inter]);
     }
     const silu = tf.mul(gate, tf.sigmoid(gate));
-    return tf.matMul(tf.mul(silu, up), w.projT);
+    return weightMatMul(tf.mul(silu, up) as tf.Tensor2D, w.projT);
   });
 }

@@ -1,0 +1,53 @@
+/**
+ * Messages between a ForwardPool (worker-pool.ts) and its workers (forward-worker.ts). Everything
+ * here is structured-cloneable; result arrays travel in transfer lists (moved, not copied).
+ */
+import type { BackendChoice } from '../tensor/backend.js';
+import type { Seed } from '../tensor/random.js';
+import type { HuginnConfig } from './config.js';
+import type { PositionSelection } from './recurrent-depth-model.js';
+
+/** `workerData` of a forward worker. */
+export interface ForwardWorkerInit {
+  readonly modelDir: string;
+  /** Backend to force; undefined lets the worker choose as the main thread would (LTO_BACKEND, auto). */
+  readonly backend: BackendChoice | undefined;
+}
+
+/** Run `runs` consecutive rows of one prompt. */
+export interface ChunkSegment {
+  readonly ids: readonly number[];
+  readonly runs: number;
+}
+
+/** A worker's share of a pooled forward: contiguous rows, as segments of whole or partial prompts. */
+export interface ChunkRequest {
+  readonly segments: readonly ChunkSegment[];
+  /** One initial-state seed per row of the chunk, in row order (a slice of the batch's row seeds). */
+  readonly rowSeeds: readonly Seed[];
+  readonly steps: number | undefined;
+  readonly initScale: number | undefined;
+  readonly record: readonly string[] | undefined;
+  readonly positions: PositionSelection | undefined;
+  readonly logits: PositionSelection | 'none' | undefined;
+}
+
+/** A tensor copied out of a backend: row-major values and their shape. */
+export interface PlainTensor {
+  readonly data: Float32Array;
+  readonly shape: readonly number[];
+}
+
+export type ToWorker = { readonly type: 'forward'; readonly id: number; readonly request: ChunkRequest };
+
+export type FromWorker =
+  | { readonly type: 'ready'; readonly config: HuginnConfig; readonly backend: string }
+  | { readonly type: 'init-error'; readonly message: string }
+  | {
+      readonly type: 'result';
+      readonly id: number;
+      /** Records in the order the model returned them. */
+      readonly records: readonly (readonly [string, PlainTensor])[];
+      readonly logits: PlainTensor | undefined;
+    }
+  | { readonly type: 'error'; readonly id: number; readonly message: string };

@@ -1,0 +1,23 @@
+/**
+ * x @ w for a weight matrix. While a gradient is being recorded on the wasm backend, the
+ * gradients are computed with explicit transposes: tfjs differentiates a matMul into matMuls with
+ * a transposed operand (dx = dy w^T, dw = x^T dy), which wasm runs several times slower than a
+ * transpose followed by a plain matMul. Elsewhere this is tf.matMul itself.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+const matMulExplicitTransposeGrad = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([x, w]);
+  return {
+    value: tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+      tf.matMul(dy as tf.Tensor2D, tf.transpose(saved[1]!) as tf.Tensor2D),
+      tf.matMul(tf.transpose(saved[0]!) as tf.Tensor2D, dy as tf.Tensor2D),
+    ],
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]);
+
+export function weightMatMul(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  if (tf.engine().isTapeOn() && tf.getBackend() === 'wasm') return matMulExplicitTransposeGrad(x, w) as tf.Tensor2D;
+  return tf.matMul(x, w);
+}
