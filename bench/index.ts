@@ -14,14 +14,18 @@
  * then `generate` of 16 new tokens (recordLatents true) with 1 and 20 runs. Every figure is the
  * median of several repetitions after a warm-up (`best` repeats the headline figures from the
  * fastest repetition). The backend is chosen by `initBackend()` (LTO_BACKEND=wasm|cpu|node forces
- * one). In Node the wasm backend runs on one thread (tfjs disables its threaded build there).
+ * one). In Node the wasm backend runs on one thread (tfjs disables its threaded build there), so
+ * the 20-run forward is measured a second time through a ForwardPool with one worker thread per
+ * core (`*_pool` fields), which splits the runs across the cores.
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend, describeBackend } from '../src/tensor/backend.js';
+import { availableParallelism } from 'node:os';
 import { RecurrentDepthModel } from '../src/model/recurrent-depth-model.js';
+import { ForwardPool, type PoolForwardResult } from '../src/model/worker-pool.js';
 import { generate } from '../src/model/generate.js';
 import type { HuginnConfig } from '../src/model/config.js';
 import { writeSyntheticHuginnCheckpoint, type SyntheticHuginnShape } from '../test/helpers/synthetic-checkpoint.js';
@@ -81,6 +85,37 @@ function timeRuns(fn: () => void, reps: number, warmup = 2): { median: number; m
     if (spent > MEASUREMENT_BUDGET_S && (times.length >= 3 || spent / times.length > MEASUREMENT_BUDGET_S / 3)) break;
   }
   return { median: median(times), min: Math.min(...times), reps: times.length };
+}
+
+/** timeRuns for asynchronous work (the pooled forward), with the same warm-up and budget rules. */
+async function timeRunsAsync(fn: () => Promise<void>, reps: number, warmup = 2): Promise<{ median: number; min: number; reps: number }> {
+  for (let i = 0; i < warmup; i++) {
+    const t0 = performance.now();
+    await fn();
+    if (performance.now() - t0 > 2000) break;
+  }
+  const times: number[] = [];
+  let spent = 0;
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push((performance.now() - t0) / 1000);
+    spent += times[times.length - 1]!;
+    if (spent > MEASUREMENT_BUDGET_S && (times.length >= 3 || spent / times.length > MEASUREMENT_BUDGET_S / 3)) break;
+  }
+  return { median: median(times), min: Math.min(...times), reps: times.length };
+}
+
+/** Whether a pooled result has the same bits as the in-process one (records and logits). */
+function sameBits(pooled: PoolForwardResult, local: { records: ReadonlyMap<string, tf.Tensor>; logits: tf.Tensor | undefined }): boolean {
+  const same = (a: Float32Array | undefined, t: tf.Tensor | undefined): boolean => {
+    if (a === undefined || t === undefined) return a === t;
+    const b = t.dataSync() as Float32Array;
+    return a.length === b.length && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
+  };
+  if (pooled.records.size !== local.records.size) return false;
+  for (const [name, t] of local.records) if (!same(pooled.records.get(name)?.data, t)) return false;
+  return same(pooled.logits?.data, local.logits);
 }
 
 /**
@@ -144,10 +179,20 @@ async function main(): Promise<void> {
   log(`backend: ${describeBackend(info)}`);
 
   const dir = await mkdtemp(join(tmpdir(), 'lto-bench-'));
+  const workers = availableParallelism();
   let model: RecurrentDepthModel;
+  let pool: ForwardPool;
   try {
     await writeSyntheticHuginnCheckpoint(dir, SHAPE, { seed: 1 });
     model = await RecurrentDepthModel.load(dir);
+    log(`starting ${workers} forward workers ...`);
+    try {
+      // Workers idle (no CPU) until the pooled measurement; same backend as this thread.
+      pool = await ForwardPool.open(dir, { workers, backend: info.name });
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -175,6 +220,18 @@ async function main(): Promise<void> {
     const t20 = timeRuns(think(BATCHED_RUNS), reps);
     const s20 = t20.median;
 
+    log(`forward, ${BATCHED_RUNS} runs, ${pool.size} workers ...`);
+    const poolOptions = { steps: STEPS, runs: BATCHED_RUNS, seed: 1, record: latentNames, positions: 'last' as const };
+    // The pooled result arrives as plain arrays: reading it back is already part of the call.
+    const tPool = await timeRunsAsync(async () => {
+      await pool.forward([prompt], poolOptions);
+    }, reps);
+    const sPool = tPool.median;
+    const pooledOnce = await pool.forward([prompt], poolOptions);
+    const inProcess = model.forward([prompt], poolOptions);
+    const poolExact = sameBits(pooledOnce, inProcess);
+    inProcess.dispose();
+
     log('matMul 512^3 ...');
     const matmulFlops = matmulFlopsPerSecond(reps);
 
@@ -192,6 +249,7 @@ async function main(): Promise<void> {
 
     const steps1 = (1 * STEPS) / s1;
     const steps20 = (BATCHED_RUNS * STEPS) / s20;
+    const steps20Pool = (BATCHED_RUNS * STEPS) / sPool;
     const flops1 = forwardFlops(c, 1, 1, PROMPT_LENGTH, STEPS);
     const flops20 = forwardFlops(c, 1, BATCHED_RUNS, PROMPT_LENGTH, STEPS);
     const result = {
@@ -205,18 +263,27 @@ async function main(): Promise<void> {
         steps: STEPS,
         batched_runs: BATCHED_RUNS,
         record: `latent.0..${STEPS} at the last position, logits at the last position`,
-        repetitions: { forward_1run: t1.reps, forward_20runs: t20.reps, generate_1run: tg1.reps, generate_20runs: tg20.reps },
+        repetitions: { forward_1run: t1.reps, forward_20runs: t20.reps, forward_20runs_pool: tPool.reps, generate_1run: tg1.reps, generate_20runs: tg20.reps },
       },
       latent_steps_per_s_1run: round(steps1, 1),
       latent_steps_per_s_20runs: round(steps20, 1),
       batched_speedup: round(steps20 / steps1, 2),
       forward_ms_1run: round(s1 * 1000, 2),
       forward_ms_20runs: round(s20 * 1000, 2),
+      /** The same 20-run forward through a ForwardPool, one worker thread (own wasm backend, own model copy) per core. */
+      workers: pool.size,
+      latent_steps_per_s_20runs_pool: round(steps20Pool, 1),
+      batched_speedup_pool: round(steps20Pool / steps1, 2),
+      forward_ms_20runs_pool: round(sPool * 1000, 2),
+      /** Whether the pooled result had the same bits as the in-process forward (it must). */
+      pool_matches_single_process: poolExact,
       /** From the fastest repetition instead of the median. */
       best: {
         latent_steps_per_s_1run: round(STEPS / t1.min, 1),
         latent_steps_per_s_20runs: round((BATCHED_RUNS * STEPS) / t20.min, 1),
         batched_speedup: round(t1.min / (t20.min / BATCHED_RUNS), 2),
+        latent_steps_per_s_20runs_pool: round((BATCHED_RUNS * STEPS) / tPool.min, 1),
+        batched_speedup_pool: round(t1.min / (tPool.min / BATCHED_RUNS), 2),
       },
       model_flops_per_forward_1run: flops1,
       model_flops_per_forward_20runs: flops20,
@@ -234,6 +301,7 @@ async function main(): Promise<void> {
         ...GOALS,
         met: {
           batched_speedup: steps20 / steps1 >= GOALS.batched_speedup_min,
+          batched_speedup_pool: steps20Pool / steps1 >= GOALS.batched_speedup_min,
           latent_steps_per_s_1run: steps1 >= GOALS.latent_steps_per_s_1run_min,
           latent_steps_per_s_20runs: steps20 >= GOALS.latent_steps_per_s_20runs_min,
         },
@@ -250,6 +318,7 @@ async function main(): Promise<void> {
       log(`latent steps/s      1 run: ${result.latent_steps_per_s_1run}   (PyTorch ${REFERENCE.pytorch_latent_steps_per_s_1run}, goal >= ${GOALS.latent_steps_per_s_1run_min})`);
       log(`latent steps/s    ${BATCHED_RUNS} runs: ${result.latent_steps_per_s_20runs}   (PyTorch ${REFERENCE.pytorch_latent_steps_per_s_20runs}, goal >= ${GOALS.latent_steps_per_s_20runs_min})`);
       log(`batched speedup: ${result.batched_speedup}   (PyTorch ${REFERENCE.pytorch_batched_speedup}, goal >= ${GOALS.batched_speedup_min})`);
+      log(`latent steps/s ${BATCHED_RUNS} runs, ${pool.size} workers: ${result.latent_steps_per_s_20runs_pool}   batched speedup ${result.batched_speedup_pool}${poolExact ? '' : '   (pooled result DIFFERS from the in-process one)'}`);
       log(`model GFLOP/s: ${round(flops1 / s1 / 1e9, 2)} (1 run), ${round(flops20 / s20 / 1e9, 2)} (${BATCHED_RUNS} runs); matMul 512: ${round(matmulFlops / 1e9, 2)}`);
       log(`generation tokens/s: ${result.generation_tokens_per_s['1run']} (1 run), ${result.generation_tokens_per_s['20runs']} (${BATCHED_RUNS} runs)`);
       log('');
@@ -257,6 +326,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(result, null, json ? undefined : 2)}\n`);
   } finally {
     model.dispose();
+    await pool.close();
   }
 }
 

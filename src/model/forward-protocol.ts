@@ -2,7 +2,7 @@
  * Messages between a ForwardPool (worker-pool.ts) and its workers (forward-worker.ts). Everything
  * here is structured-cloneable; result arrays travel in transfer lists (moved, not copied).
  */
-import type { BackendChoice } from '../tensor/backend.js';
+import type { BackendChoice, BackendInfo } from '../tensor/backend.js';
 import type { Seed } from '../tensor/random.js';
 import type { HuginnConfig } from './config.js';
 import type { PositionSelection } from './recurrent-depth-model.js';
@@ -41,7 +41,7 @@ export interface PlainTensor {
 export type ToWorker = { readonly type: 'forward'; readonly id: number; readonly request: ChunkRequest };
 
 export type FromWorker =
-  | { readonly type: 'ready'; readonly config: HuginnConfig; readonly backend: string }
+  | { readonly type: 'ready'; readonly config: HuginnConfig; readonly backend: BackendInfo['name'] }
   | { readonly type: 'init-error'; readonly message: string }
   | {
       readonly type: 'result';

@@ -1,0 +1,303 @@
+/**
+ * A pool of worker threads that shards a batched forward pass across the cores.
+ *
+ * Why: in Node the wasm backend runs on one thread (tfjs disables its threaded build there), so a
+ * batch of R runs of a prompt is computed on one core however many there are. The pool gives every
+ * worker its own backend and its own copy of the model and hands each a contiguous share of the
+ * batch's rows. It is meant for the small models that fit many times in memory (the synthetic and
+ * trained-here sizes), not for Huginn-3.5B.
+ *
+ * Exactness: row i of a batch seeded `seed` always starts from the state drawn from
+ * deriveSeed(seed, 'row', i) (see InitialStateSampler), so each worker is given the seeds of its
+ * rows and the result is bit-identical to `model.forward(ids, { runs, seed, ... })` in one process
+ * on the same backend. The prelude still runs once per prompt within each worker.
+ */
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import type { BackendChoice, BackendInfo } from '../tensor/backend.js';
+import type { Seed } from '../tensor/random.js';
+import type { HuginnConfig } from './config.js';
+import { InitialStateSampler } from './initial-state.js';
+import { checkForwardShape, type PositionSelection } from './recurrent-depth-model.js';
+import type { ChunkRequest, ChunkSegment, ForwardWorkerInit, FromWorker, PlainTensor, ToWorker } from './forward-protocol.js';
+
+/** The compiled worker entry, next to this file in dist/. */
+const WORKER_ENTRY = join(__dirname, 'forward-worker.js');
+
+export interface ForwardPoolOptions {
+  /** Worker threads (default: os.availableParallelism(), one per core). */
+  readonly workers?: number;
+  /** Backend of every worker (default: chosen as in the main thread, by LTO_BACKEND or auto). */
+  readonly backend?: BackendChoice;
+}
+
+/** The subset of ForwardOptions a pooled forward supports (no caches, masks or explicit states). */
+export interface PoolForwardOptions {
+  /** Recurrence steps T (default: the config's mean_recurrence). */
+  readonly steps?: number;
+  /** Runs per prompt: output row b * runs + r is run r of prompt b. Default 1. */
+  readonly runs?: number;
+  /** Seed of the initial states; row i uses deriveSeed(seed, 'row', i), as in forward. Default 0. */
+  readonly seed?: Seed;
+  /** Multiplier of the initial-state std. Default 1. */
+  readonly initScale?: number;
+  /** Names to record (`latent.*`, `state.0`, `logits.3`, ...). */
+  readonly record?: readonly string[];
+  /** Positions at which records are taken. Default 'last'. */
+  readonly positions?: PositionSelection;
+  /** Positions of the final logits ('none' skips the coda). Default 'last'. */
+  readonly logits?: PositionSelection | 'none';
+}
+
+/** Values copied out of the workers' backends: row-major data and shape. */
+export interface PoolTensor {
+  readonly data: Float32Array;
+  readonly shape: number[];
+}
+
+export interface PoolForwardResult {
+  /** Final logits [rows, P, vocab], or undefined with logits: 'none'. */
+  readonly logits: PoolTensor | undefined;
+  /** Records by canonical name, each [rows, P, width]. */
+  readonly records: Map<string, PoolTensor>;
+}
+
+/** A contiguous range of batch rows [start, end). */
+interface RowRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Splits `rows` into at most `parts` contiguous ranges whose sizes differ by at most one. */
+export function splitRows(rows: number, parts: number): RowRange[] {
+  const n = Math.min(rows, parts);
+  const base = Math.floor(rows / n);
+  const extra = rows % n;
+  const ranges: RowRange[] = [];
+  let start = 0;
+  for (let i = 0; i < n; i++) {
+    const end = start + base + (i < extra ? 1 : 0);
+    ranges.push({ start, end });
+    start = end;
+  }
+  return ranges;
+}
+
+/** The prompts (and how many of their runs) that rows [start, end) of a batch cover. */
+function segmentsOf(ids: readonly (readonly number[])[], runs: number, range: RowRange): ChunkSegment[] {
+  const segments: ChunkSegment[] = [];
+  for (let b = Math.floor(range.start / runs); b * runs < range.end; b++) {
+    const from = Math.max(range.start, b * runs);
+    const to = Math.min(range.end, (b + 1) * runs);
+    segments.push({ ids: ids[b]!, runs: to - from });
+  }
+  return segments;
+}
+
+type ResultReply = Extract<FromWorker, { type: 'result' }>;
+
+interface Pending {
+  resolve(reply: ResultReply): void;
+  reject(error: Error): void;
+}
+
+/** One worker thread: its start-up handshake and its outstanding requests. */
+class PoolWorker {
+  /** Resolves when the worker has loaded the model (rejects if it cannot). */
+  readonly ready: Promise<{ config: HuginnConfig; backend: BackendInfo['name'] }>;
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  /** Set once the worker is unusable; every later call rejects with it. */
+  private failure: Error | undefined;
+  private closing = false;
+  private exited = false;
+  private readyCallbacks!: { resolve(info: { config: HuginnConfig; backend: BackendInfo['name'] }): void; reject(error: Error): void };
+
+  constructor(
+    readonly index: number,
+    init: ForwardWorkerInit,
+  ) {
+    this.ready = new Promise((resolve, reject) => {
+      this.readyCallbacks = { resolve, reject };
+    });
+    // open() may give up on this worker before awaiting it (another failed first); its failure
+    // then reaches nobody and must not become an unhandled rejection.
+    this.ready.catch(() => undefined);
+    this.worker = new Worker(WORKER_ENTRY, { workerData: init });
+    this.worker.on('message', (message: FromWorker) => this.receive(message));
+    this.worker.on('messageerror', (e: Error) => this.fail(new Error(`forward worker ${index}: a message could not be decoded (${e.message})`)));
+    // An uncaught exception in the worker: 'error' comes first, then 'exit'; the first one is kept.
+    this.worker.on('error', (e: Error) => this.fail(new Error(`forward worker ${index} crashed: ${e.message}`)));
+    this.worker.on('exit', (code: number) => {
+      this.exited = true;
+      this.fail(new Error(this.closing ? 'ForwardPool has been closed' : `forward worker ${index} exited unexpectedly (code ${code}); close the pool and open a new one`));
+    });
+  }
+
+  private receive(message: FromWorker): void {
+    switch (message.type) {
+      case 'ready':
+        // Idle workers must not keep the process alive (a pool that is never closed would hang it).
+        this.worker.unref();
+        this.readyCallbacks.resolve({ config: message.config, backend: message.backend });
+        return;
+      case 'init-error':
+        this.fail(new Error(message.message));
+        return;
+      case 'result':
+      case 'error': {
+        const p = this.pending.get(message.id);
+        if (!p) return; // already rejected by a failure
+        this.pending.delete(message.id);
+        if (this.pending.size === 0) this.worker.unref();
+        if (message.type === 'result') p.resolve(message);
+        else p.reject(new Error(message.message));
+        return;
+      }
+    }
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.readyCallbacks.reject(this.failure); // no effect once ready
+    for (const p of this.pending.values()) p.reject(this.failure);
+    this.pending.clear();
+  }
+
+  /** Sends one chunk; resolves with the worker's result or rejects with its error. */
+  call(request: ChunkRequest): Promise<ResultReply> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      if (this.pending.size === 0) this.worker.ref(); // busy workers keep the process alive until they answer
+      this.pending.set(id, { resolve, reject });
+      const message: ToWorker = { type: 'forward', id, request };
+      try {
+        this.worker.postMessage(message);
+      } catch (e) {
+        // Not sent (e.g. a value that cannot be cloned): forget the call, keep the worker.
+        this.pending.delete(id);
+        if (this.pending.size === 0) this.worker.unref();
+        throw e;
+      }
+    });
+  }
+
+  /** Whether the thread is still running (it may still have failed to load the model). */
+  get running(): boolean {
+    return !this.exited;
+  }
+
+  async terminate(): Promise<void> {
+    this.closing = true;
+    await this.worker.terminate();
+  }
+}
+
+/** Concatenates the chunks of one output along the rows, in chunk order (no copy for one chunk). */
+function concatChunks(parts: readonly PlainTensor[], what: string): PoolTensor {
+  const rest = parts[0]!.shape.slice(1);
+  for (const p of parts) {
+    if (p.shape.slice(1).join() !== rest.join()) throw new Error(`ForwardPool: workers returned ${what} of shapes [${p.shape.join(', ')}] and [${parts[0]!.shape.join(', ')}]`);
+  }
+  const rows = parts.reduce((n, p) => n + p.shape[0]!, 0);
+  if (parts.length === 1) return { data: parts[0]!.data, shape: [rows, ...rest] };
+  const data = new Float32Array(parts.reduce((n, p) => n + p.data.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    data.set(p.data, offset);
+    offset += p.data.length;
+  }
+  return { data, shape: [rows, ...rest] };
+}
+
+export class ForwardPool {
+  private closed = false;
+
+  private constructor(
+    private readonly workers: readonly PoolWorker[],
+    /** The model's configuration (as loaded by the workers). */
+    readonly config: HuginnConfig,
+    /** The workers' backend (`wasm`, `cpu`, `node`, ...). */
+    readonly backend: BackendInfo['name'],
+  ) {}
+
+  /** Starts the workers and loads the model in each; rejects (with no worker left running) if any fails. */
+  static async open(modelDir: string, options: ForwardPoolOptions = {}): Promise<ForwardPool> {
+    const count = options.workers ?? availableParallelism();
+    if (!Number.isInteger(count) || count < 1) throw new Error(`ForwardPool: workers must be a positive integer, got ${count}`);
+    const init: ForwardWorkerInit = { modelDir, backend: options.backend };
+    const workers: PoolWorker[] = [];
+    try {
+      for (let i = 0; i < count; i++) workers.push(new PoolWorker(i, init));
+      const infos = await Promise.all(workers.map((w) => w.ready));
+      const backends = new Set(infos.map((i) => i.backend));
+      // Workers choose by the same rules; a mix would break the equality with one process.
+      if (backends.size !== 1) throw new Error(`ForwardPool: the workers initialised different backends (${[...backends].join(', ')}); pass options.backend`);
+      return new ForwardPool(workers, infos[0]!.config, infos[0]!.backend);
+    } catch (e) {
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw e;
+    }
+  }
+
+  /** Number of worker threads. */
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Worker threads still running (all of them while the pool is healthy; none after close()). */
+  get running(): number {
+    return this.workers.filter((w) => w.running).length;
+  }
+
+  /**
+   * Runs `runs` runs of each prompt (rows b * runs + r), split into contiguous row ranges, one per
+   * worker; the results are concatenated in row order. Rejects with the model's message when the
+   * request is invalid, and with the cause when a worker dies; the pool stays usable after a
+   * rejected request (not after a dead worker).
+   */
+  async forward(ids: readonly (readonly number[])[], options: PoolForwardOptions = {}): Promise<PoolForwardResult> {
+    if (this.closed) throw new Error('ForwardPool: forward after close()');
+    // Checked here, with the model's own check, so that errors name rows of the whole batch.
+    const { batch, runs } = checkForwardShape(this.config, ids, options);
+    const rows = batch * runs;
+    const rowSeeds = InitialStateSampler.rowSeeds(options.seed ?? 0, rows);
+    const ranges = splitRows(rows, this.workers.length);
+    const replies = await Promise.all(
+      ranges.map((range, w) =>
+        this.workers[w]!.call({
+          segments: segmentsOf(ids, runs, range),
+          rowSeeds: rowSeeds.slice(range.start, range.end),
+          steps: options.steps,
+          initScale: options.initScale,
+          record: options.record,
+          positions: options.positions,
+          logits: options.logits,
+        }),
+      ),
+    );
+    const records = new Map<string, PoolTensor>();
+    for (const [name] of replies[0]!.records) {
+      const parts = replies.map((r) => {
+        const found = r.records.find(([n]) => n === name);
+        if (!found) throw new Error(`ForwardPool: worker result lacks record ${name}`);
+        return found[1];
+      });
+      records.set(name, concatChunks(parts, name));
+    }
+    const logitParts = replies.map((r) => r.logits).filter((l): l is PlainTensor => l !== undefined);
+    if (logitParts.length !== 0 && logitParts.length !== replies.length) throw new Error('ForwardPool: only some workers returned logits');
+    const logits = logitParts.length ? concatChunks(logitParts, 'logits') : undefined;
+    return { logits, records };
+  }
+
+  /** Terminates the workers; pending calls reject. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
