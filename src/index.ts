@@ -29,3 +29,6 @@ export { checkFixture, PARITY_TOLERANCE, type FixtureReport } from './model/fixt
 export * from './model/tokenizer/index.js';
 // Tasks: synthetic task suite, real dataset loaders, answer scoring
 export * from './tasks/index.js';
+
+// Notebook display: the display protocol, display(), rich summaries, progress bars
+export * from './display/index.js';

@@ -13,6 +13,7 @@ import { encodeChat } from '../model/tokenizer/chat-template.js';
 import { EXIT_CRITERIA, type ExitCriterion } from '../model/early-exit.js';
 import { runTrain, TRAIN_USAGE } from './train-command.js';
 import { runEval, EVAL_USAGE } from './eval-command.js';
+import { runKernelCommand, KERNEL_USAGE } from './kernel-command.js';
 
 const USAGE = `lto — latent-thinking command line
 
@@ -27,6 +28,7 @@ Usage:
       [--temperature T] [--top-k K] [--top-p P] [--early-exit CRITERION --threshold X]
 ${TRAIN_USAGE}
 ${EVAL_USAGE}
+${KERNEL_USAGE}
 
 Options for every command:
   --backend auto|node-gpu|node|wasm|cpu   (default: $LTO_BACKEND, else auto)
@@ -48,6 +50,8 @@ function oneDir(positionals: string[], command: string): string {
 }
 
 async function run(argv: string[]): Promise<number> {
+  // The kernel commands have their own options and need no tensor backend.
+  if (argv[0] === 'kernel') return runKernelCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

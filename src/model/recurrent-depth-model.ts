@@ -18,6 +18,7 @@ import { selectNames, stepName, type NameSelection } from './latent-names.js';
 import { openCheckpointTensors } from '../io/checkpoint.js';
 import type { Seed } from '../tensor/random.js';
 import { weightMatMul } from './layers/weight-matmul.js';
+import { JUPYTER_DISPLAY, displayOf, type MimeBundle } from '../display/protocol.js';
 
 /** Large negative added to masked attention scores (finite, so fully masked rows stay finite). */
 const MASKED = -1e9;
@@ -163,6 +164,11 @@ export class RecurrentDepthModel {
 
   get hiddenSize(): number {
     return this.config.nEmbd;
+  }
+
+  /** Notebook rendering (the display protocol); the summary itself lives in src/display. */
+  [JUPYTER_DISPLAY](): MimeBundle {
+    return displayOf(this);
   }
 
   /** Bytes held by the checkpoint's weights on the backend (float32). */
