@@ -126,3 +126,78 @@ export function parameterCount(c: HuginnConfig): number {
   const head = c.tieEmbeddings ? 0 : c.paddedVocabSize * h;
   return c.paddedVocabSize * h + head + 2 * h * h + h + (c.nPrelude + c.nCore + c.nCoda) * block;
 }
+
+/** The architecture sizes from which a config.json is derived. */
+export interface HuginnShape {
+  /** Width h. */
+  readonly nEmbd: number;
+  readonly nHeads: number;
+  readonly nPrelude: number;
+  /** Blocks in the recurrent core. */
+  readonly nCore: number;
+  readonly nCoda: number;
+  readonly intermediate: number;
+  readonly vocab: number;
+  /** Maximum sequence length; default 4096 as in the released model. */
+  readonly blockSize?: number;
+  /** Default number of recurrence steps; default 32 as in the released model. */
+  readonly meanRecurrence?: number;
+  /** Steps trained with gradient (truncated backpropagation); default 8 as in the released model. */
+  readonly meanBackpropDepth?: number;
+}
+
+/**
+ * A Huginn config.json with the keys, in the order, of the parity fixtures (and the hub config).
+ * Derived values follow the released model: init std sqrt(2/(5h)), embed_scale sqrt(h), out_proj
+ * std / sqrt(2 * effective depth), effective depth = prelude + coda + core * mean recurrence.
+ */
+export function huginnConfigJson(shape: HuginnShape): Record<string, unknown> {
+  const h = shape.nEmbd;
+  const meanRecurrence = shape.meanRecurrence ?? 32;
+  const effectiveDepth = shape.nPrelude + shape.nCoda + shape.nCore * meanRecurrence;
+  const std = Math.sqrt(2 / (5 * h));
+  return {
+    n_embd: h,
+    n_heads: shape.nHeads,
+    num_key_value_heads: shape.nHeads,
+    head_dim: h / shape.nHeads,
+    n_layers: 8, // unused by the model; the hub config and the fixtures both carry 8
+    n_layers_in_prelude: shape.nPrelude,
+    n_layers_in_recurrent_block: shape.nCore,
+    n_layers_in_coda: shape.nCoda,
+    intermediate_size: shape.intermediate,
+    block_size: shape.blockSize ?? 4096,
+    vocab_size: shape.vocab,
+    padded_vocab_size: shape.vocab,
+    padding_multiple: 4096,
+    bias: false,
+    qk_bias: true,
+    tie_embeddings: true,
+    architecture_class_name: 'RecurrentGPT',
+    block_class_name: 'SandwichBlock',
+    norm_class_name: 'RMSNorm_llama',
+    norm_eps: 1e-6,
+    mlp_class_name: 'GatedMLP',
+    nonlin_name: 'SiLU',
+    rope_base: 50000,
+    injection_type: 'linear',
+    mean_recurrence: meanRecurrence,
+    mean_backprop_depth: shape.meanBackpropDepth ?? 8,
+    sampling_scheme: 'poisson-lognormal-filling',
+    state_init: 'like-init',
+    init_strategy: 'takase',
+    init_orthogonal: false,
+    effective_expected_depth: effectiveDepth,
+    init_values: {
+      std,
+      out_proj: std / Math.sqrt(2 * effectiveDepth),
+      embedding: std,
+      embed_scale: Math.sqrt(h),
+    },
+    test_time_noise: 0,
+    test_time_noise_type: 'fixed',
+    model_type: 'huginn_raven',
+    architectures: ['RavenForCausalLM'],
+    torch_dtype: 'float32',
+  };
+}

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { readFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseHuginnConfig, type HuginnConfig } from '../model/config.js';
+import { huginnConfigJson, parseHuginnConfig, type HuginnConfig } from '../model/config.js';
 import { RecurrentDepthModel } from '../model/recurrent-depth-model.js';
 import { loadHuginnWeights, type HuginnWeights } from '../model/weights.js';
 import { namedWeights, saveCheckpoint } from '../model/save-checkpoint.js';
@@ -84,45 +84,12 @@ const STATE_FILE = 'training-state.json';
 const OPTIMIZER_FILE = 'optimizer.safetensors';
 export const TOKENIZER_FILE = 'char-tokenizer.json';
 
-/** The Huginn config.json for a shape and vocabulary (keys as on the hub). */
+/** The Huginn config for a training shape and vocabulary (keys as on the hub). */
 export function configFor(shape: ModelShape, vocabSize: number): HuginnConfig {
-  const h = shape.nEmbd;
-  const std = Math.sqrt(2 / (5 * h));
-  const effectiveDepth = shape.nPrelude + shape.nCoda + shape.nCore * shape.meanRecurrence;
-  return parseHuginnConfig({
-    n_embd: h,
-    n_heads: shape.nHeads,
-    num_key_value_heads: shape.nHeads,
-    head_dim: h / shape.nHeads,
-    n_layers: shape.nPrelude + shape.nCore + shape.nCoda,
-    n_layers_in_prelude: shape.nPrelude,
-    n_layers_in_recurrent_block: shape.nCore,
-    n_layers_in_coda: shape.nCoda,
-    intermediate_size: shape.intermediateSize,
-    block_size: shape.blockSize,
-    vocab_size: vocabSize,
-    padded_vocab_size: vocabSize,
-    bias: false,
-    qk_bias: true,
-    tie_embeddings: true,
-    architecture_class_name: 'RecurrentGPT',
-    block_class_name: 'SandwichBlock',
-    norm_class_name: 'RMSNorm_llama',
-    norm_eps: 1e-6,
-    mlp_class_name: 'GatedMLP',
-    nonlin_name: 'SiLU',
-    rope_base: 50000,
-    injection_type: 'linear',
-    mean_recurrence: shape.meanRecurrence,
-    mean_backprop_depth: shape.meanBackpropDepth,
-    sampling_scheme: 'poisson-lognormal-filling',
-    state_init: 'like-init',
-    init_strategy: 'takase',
-    init_values: { std, out_proj: std / Math.sqrt(2 * effectiveDepth), embedding: std, embed_scale: Math.sqrt(h) },
-    model_type: 'huginn_raven',
-    architectures: ['RavenForCausalLM'],
-    torch_dtype: 'float32',
-  });
+  return parseHuginnConfig(
+    huginnConfigJson({ ...shape, intermediate: shape.intermediateSize, vocab: vocabSize }),
+    'training configuration',
+  );
 }
 
 /** Embedding as a one-hot product: differentiable on every backend (gather's gradient is not on wasm). */
