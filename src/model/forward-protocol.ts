@@ -51,3 +51,20 @@ export type FromWorker =
       readonly logits: PlainTensor | undefined;
     }
   | { readonly type: 'error'; readonly id: number; readonly message: string };
+
+/** Concatenates [rows_i, ...rest] parts along the rows, checking that the other axes agree. */
+export function concatRows(parts: readonly PlainTensor[], what: string): PlainTensor {
+  const rest = parts[0]!.shape.slice(1);
+  for (const p of parts) {
+    if (p.shape.slice(1).join() !== rest.join()) throw new Error(`forward pool: parts of ${what} have of shapes [${p.shape.join(', ')}] and [${parts[0]!.shape.join(', ')}]`);
+  }
+  const rows = parts.reduce((n, p) => n + p.shape[0]!, 0);
+  if (parts.length === 1) return { data: parts[0]!.data, shape: [rows, ...rest] };
+  const data = new Float32Array(parts.reduce((n, p) => n + p.data.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    data.set(p.data, offset);
+    offset += p.data.length;
+  }
+  return { data, shape: [rows, ...rest] };
+}

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../tensor/backend.js';
 import { RecurrentDepthModel, type ForwardResult } from './recurrent-depth-model.js';
 import { InitialStateSampler } from './initial-state.js';
-import type { ChunkRequest, ChunkSegment, ForwardWorkerInit, FromWorker, PlainTensor, ToWorker } from './forward-protocol.js';
+import { concatRows, type ChunkRequest, type ChunkSegment, type ForwardWorkerInit, type FromWorker, type PlainTensor, type ToWorker } from './forward-protocol.js';
 
 /** Consecutive segments with the same run count: one `forward` call (the prelude runs once per prompt in it). */
 interface Group {
@@ -47,19 +47,6 @@ function copyOut(t: tf.Tensor, transfer: Set<ArrayBuffer>): PlainTensor {
   const data = readsAreFresh() && whole && !transfer.has(read.buffer as ArrayBuffer) ? read : Float32Array.from(read);
   transfer.add(data.buffer as ArrayBuffer);
   return { data, shape: t.shape };
-}
-
-/** Concatenates [rows_i, ...rest] parts along the rows (parts of one record from successive groups). */
-function concatRows(parts: readonly PlainTensor[]): PlainTensor {
-  const rest = parts[0]!.shape.slice(1);
-  const rows = parts.reduce((n, p) => n + p.shape[0]!, 0);
-  const data = new Float32Array(parts.reduce((n, p) => n + p.data.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    data.set(p.data, offset);
-    offset += p.data.length;
-  }
-  return { data, shape: [rows, ...rest] };
 }
 
 /** Runs one chunk; returns the reply and the buffers to move with it. */
@@ -100,7 +87,7 @@ function runChunk(model: RecurrentDepthModel, id: number, request: ChunkRequest)
   }
   const join = (parts: readonly PlainTensor[]): PlainTensor => {
     if (parts.length === 1) return parts[0]!;
-    const joined = concatRows(parts);
+    const joined = concatRows(parts, 'a record');
     transfer.add(joined.data.buffer as ArrayBuffer);
     return joined;
   };

@@ -20,7 +20,7 @@ import type { Seed } from '../tensor/random.js';
 import type { HuginnConfig } from './config.js';
 import { InitialStateSampler } from './initial-state.js';
 import { checkForwardShape, type PositionSelection } from './recurrent-depth-model.js';
-import type { ChunkRequest, ChunkSegment, ForwardWorkerInit, FromWorker, PlainTensor, ToWorker } from './forward-protocol.js';
+import { concatRows, type ChunkRequest, type ChunkSegment, type ForwardWorkerInit, type FromWorker, type PlainTensor, type ToWorker } from './forward-protocol.js';
 
 /** The compiled worker entry, next to this file in dist/. */
 const WORKER_ENTRY = join(__dirname, 'forward-worker.js');
@@ -51,10 +51,8 @@ export interface PoolForwardOptions {
 }
 
 /** Values copied out of the workers' backends: row-major data and shape. */
-export interface PoolTensor {
-  readonly data: Float32Array;
-  readonly shape: number[];
-}
+/** A tensor's values and shape, row-major. */
+export type PoolTensor = PlainTensor;
 
 export interface PoolForwardResult {
   /** Final logits [rows, P, vocab], or undefined with logits: 'none'. */
@@ -197,22 +195,6 @@ class PoolWorker {
 }
 
 /** Concatenates the chunks of one output along the rows, in chunk order (no copy for one chunk). */
-function concatChunks(parts: readonly PlainTensor[], what: string): PoolTensor {
-  const rest = parts[0]!.shape.slice(1);
-  for (const p of parts) {
-    if (p.shape.slice(1).join() !== rest.join()) throw new Error(`ForwardPool: workers returned ${what} of shapes [${p.shape.join(', ')}] and [${parts[0]!.shape.join(', ')}]`);
-  }
-  const rows = parts.reduce((n, p) => n + p.shape[0]!, 0);
-  if (parts.length === 1) return { data: parts[0]!.data, shape: [rows, ...rest] };
-  const data = new Float32Array(parts.reduce((n, p) => n + p.data.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    data.set(p.data, offset);
-    offset += p.data.length;
-  }
-  return { data, shape: [rows, ...rest] };
-}
-
 export class ForwardPool {
   private closed = false;
 
@@ -286,11 +268,11 @@ export class ForwardPool {
         if (!found) throw new Error(`ForwardPool: worker result lacks record ${name}`);
         return found[1];
       });
-      records.set(name, concatChunks(parts, name));
+      records.set(name, concatRows(parts, name));
     }
     const logitParts = replies.map((r) => r.logits).filter((l): l is PlainTensor => l !== undefined);
     if (logitParts.length !== 0 && logitParts.length !== replies.length) throw new Error('ForwardPool: only some workers returned logits');
-    const logits = logitParts.length ? concatChunks(logitParts, 'logits') : undefined;
+    const logits = logitParts.length ? concatRows(logitParts, 'logits') : undefined;
     return { logits, records };
   }
 
