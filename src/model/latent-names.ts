@@ -53,7 +53,3 @@ export function selectNames(patterns: readonly string[], steps: number): NameSel
   }
   return { fixed, steps: sel };
 }
-
-export function isEmptySelection(s: NameSelection): boolean {
-  return s.fixed.size === 0 && STEP_FAMILIES.every((f) => s.steps[f].size === 0);
-}
