@@ -57,7 +57,7 @@ export interface TrainingConfig {
 
 export const DEFAULT_TRAINING: TrainingConfig = {
   shape: { nEmbd: 96, nHeads: 4, nPrelude: 1, nCore: 2, nCoda: 1, intermediateSize: 256, meanRecurrence: 8, meanBackpropDepth: 4, blockSize: 256 },
-  steps: 4000,
+  steps: 3000,
   batchSize: 32,
   learningRate: 2e-3,
   warmupSteps: 200,

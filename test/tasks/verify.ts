@@ -108,12 +108,13 @@ export function checkChoice(task: GeneratedTask): string[] {
   while (beats.has(ranking[ranking.length - 1]!)) ranking.push(beats.get(ranking[ranking.length - 1]!)!);
   if (ranking.length !== facts.length + 1) problems.push('relations do not form one chain');
   if (facts.length !== task.difficulty) problems.push(`${facts.length} relations but difficulty ${task.difficulty}`);
-  if (`${ranking.join('>')}.` !== task.solution) problems.push(`solution ${task.solution}, expected ${ranking.join('>')}.`);
   const wanted = m[2] === 'best' ? ranking[0]! : ranking[ranking.length - 1]!;
   const positions = options.flatMap((o, i) => (o === wanted ? [i] : []));
   if (positions.length !== 1) problems.push(`the right person appears ${positions.length} times among the options`);
   if (new Set(options).size !== 5) problems.push('options repeat');
   const letter = 'ABCDE'[positions[0] ?? -1];
+  const solution = `${ranking.join('>')}. ${wanted}=${letter}.`;
+  if (solution !== task.solution) problems.push(`solution ${task.solution}, expected ${solution}`);
   if (letter !== task.answer) problems.push(`answer ${task.answer}, expected ${letter}`);
   if (JSON.stringify(task.choices) !== JSON.stringify(options)) problems.push('choices differ from the options in the question');
   return problems;

@@ -3,7 +3,7 @@
  * pairwise results in shuffled order, the question asks for its top or bottom, five options follow.
  *
  *   question  "bob beat cid. ann beat bob. who is best? A.bob B.ann C.cid D.dan E.eli"
- *   solution  "ann>bob>cid."
+ *   solution  "ann>bob>cid. ann=B."
  *   answer    "B"
  *
  * Letters are upper case everywhere (option labels in the question, the gold answer), as in the
@@ -11,7 +11,9 @@
  * without a space to keep five-relation questions within the length bound.
  * Difficulty = number of relations (1..5), i.e. a ranking of difficulty+1 people. The options are
  * the correct person, then as many other ranked people as fit, then outsiders; the correct
- * option's position is uniform over A-E. The solution writes the whole ranking, best first.
+ * option's position is uniform over A-E. The solution writes the whole ranking, best first, then
+ * the chosen person and their option letter: spelling the lookup out is what lets a small model
+ * learn it (our first model, trained on the ranking alone, answered "A" to every question).
  */
 import type { Rng } from '../../tensor/random.js';
 import { CHOICE_LETTERS, type GeneratedTask } from '../task.js';
@@ -46,7 +48,7 @@ function draftChoice(rng: Rng, difficulty: number): GeneratedTask {
     domain: 'choice',
     difficulty,
     question: `${relations.join(' ')} who is ${ask}? ${options}`,
-    solution: `${ranking.join('>')}.`,
+    solution: `${ranking.join('>')}. ${correct}=${CHOICE_LETTERS[position]!}.`,
     answer: CHOICE_LETTERS[position]!,
     choices,
   };
