@@ -5,8 +5,9 @@ import { evaluateAccuracy } from '../evaluation/accuracy.js';
 import { readTaskJsonl } from '../tasks/jsonl.js';
 import { DOMAINS, isDomain, type Domain } from '../tasks/task.js';
 import { DEFAULT_TASKS_DIR } from './train-command.js';
+import { noiseOption } from './options.js';
 
-export const EVAL_USAGE = `  lto eval [--model DIR] [--split S] [--domain D] [--steps T] [--runs N] [--limit N] [--init-scale X] [--seed S] --json
+export const EVAL_USAGE = `  lto eval [--model DIR] [--split S] [--domain D] [--steps T] [--runs N] [--limit N] [--init-scale X] [--noise X] [--noise-type fixed|geom|sqrt|line|chi] [--seed S] --json
                                       accuracy (single run) and pass@N over N runs with different initial states`;
 
 export interface EvalArgs {
@@ -14,6 +15,8 @@ export interface EvalArgs {
   readonly split?: string;
   readonly domain?: string;
   readonly tasks?: string;
+  /** --noise-type (the scale is numbers.noise). */
+  readonly noiseType?: string;
   readonly numbers: Readonly<Record<string, number | undefined>>;
 }
 
@@ -27,6 +30,8 @@ export async function runEval(args: EvalArgs): Promise<number> {
   const steps = args.numbers['steps'] ?? model.config.meanRecurrence;
   const runs = args.numbers['runs'] ?? 1;
   const limit = args.numbers['limit'];
+  const noise = noiseOption(args.numbers['noise']?.toString(), args.noiseType, model.config.testTimeNoise) ?? model.config.testTimeNoise;
+  const initScale = args.numbers['init-scale'] ?? 1;
   const out: Record<string, { accuracy: number; pass_at_n: number; n_questions: number }> = {};
   try {
     for (const domain of domains) {
@@ -36,7 +41,8 @@ export async function runEval(args: EvalArgs): Promise<number> {
         steps,
         runs,
         seed: args.numbers['seed'] ?? 0,
-        initScale: args.numbers['init-scale'],
+        initScale,
+        noise,
         onBatch: (done, total) => process.stderr.write(`\r${domain}: ${done}/${total} questions`),
       });
       process.stderr.write('\n');
@@ -45,6 +51,6 @@ export async function runEval(args: EvalArgs): Promise<number> {
   } finally {
     model.dispose();
   }
-  process.stdout.write(`${JSON.stringify({ model: loaded.dir, split, steps, runs, domains: out })}\n`);
+  process.stdout.write(`${JSON.stringify({ model: loaded.dir, split, steps, runs, init_scale: initScale, noise: { scale: noise.scale, schedule: noise.schedule }, domains: out })}\n`);
   return 0;
 }

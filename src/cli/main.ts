@@ -11,6 +11,7 @@ import { generate } from '../model/generate.js';
 import { loadTokenizer } from '../model/tokenizer/load-tokenizer.js';
 import { encodeChat } from '../model/tokenizer/chat-template.js';
 import { EXIT_CRITERIA, type ExitCriterion } from '../model/early-exit.js';
+import { UsageError, noiseOption, numberOption } from './options.js';
 import { runTrain, TRAIN_USAGE } from './train-command.js';
 import { runEval, EVAL_USAGE } from './eval-command.js';
 import { runKernelCommand, KERNEL_USAGE } from './kernel-command.js';
@@ -24,7 +25,7 @@ Usage:
                                       prints per-tensor max abs errors; exit 0 only if all < 1e-3
                                       and generated tokens match
   lto generate DIR --prompt TEXT      generate with the checkpoint and tokenizer in DIR
-      [--chat] [--steps N] [--max-new-tokens N] [--runs N] [--seed S] [--init-scale X]
+      [--chat] [--steps N] [--max-new-tokens N] [--runs N] [--seed S] [--init-scale X] [--noise X] [--noise-type T]
       [--temperature T] [--top-k K] [--top-p P] [--early-exit CRITERION --threshold X]
 ${TRAIN_USAGE}
 ${EVAL_USAGE}
@@ -34,15 +35,6 @@ Options for every command:
   --backend auto|node-gpu|node|wasm|cpu   (default: $LTO_BACKEND, else auto)
   -h, --help
 `;
-
-class UsageError extends Error {}
-
-function numberOption(value: string | undefined, name: string, integer: boolean): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new UsageError(`--${name} expects ${integer ? 'an integer' : 'a number'}, got "${value}"`);
-  return n;
-}
 
 function oneDir(positionals: string[], command: string): string {
   if (positionals.length !== 1) throw new UsageError(`lto ${command} expects one folder argument, got ${positionals.length}`);
@@ -65,6 +57,8 @@ async function run(argv: string[]): Promise<number> {
       runs: { type: 'string' },
       seed: { type: 'string' },
       'init-scale': { type: 'string' },
+      noise: { type: 'string' },
+      'noise-type': { type: 'string' },
       temperature: { type: 'string' },
       'top-k': { type: 'string' },
       'top-p': { type: 'string' },
@@ -153,6 +147,7 @@ async function run(argv: string[]): Promise<number> {
           runs: numberOption(values.runs, 'runs', true),
           seed: numberOption(values.seed, 'seed', true),
           initScale: numberOption(values['init-scale'], 'init-scale', false),
+          noise: noiseOption(values.noise, values['noise-type'], model.config.testTimeNoise),
           decoding: sampled ? { temperature, topK, topP } : 'greedy',
           stopTokens: tokenizer.specialTokens.eos,
           recordLatents: false,
@@ -185,7 +180,8 @@ async function run(argv: string[]): Promise<number> {
       if (rest.length > 0) throw new UsageError('lto eval takes no positional arguments (use --model DIR)');
       const numbers = Object.fromEntries(['steps', 'runs', 'limit', 'seed'].map((k) => [k, numberOption(values[k as keyof typeof values] as string | undefined, k, true)]));
       numbers['init-scale'] = numberOption(values['init-scale'], 'init-scale', false);
-      return runEval({ model: values.model, split: values.split, domain: values.domain, tasks: values.tasks, numbers });
+      numbers['noise'] = numberOption(values.noise, 'noise', false);
+      return runEval({ model: values.model, split: values.split, domain: values.domain, tasks: values.tasks, noiseType: values['noise-type'], numbers });
     }
     default:
       throw new UsageError(`unknown command "${command}"`);

@@ -10,6 +10,7 @@ import { HUGINN_SPECIAL_TOKENS } from '../model/tokenizer/tokenizer.js';
 import { scoreSynthetic } from '../tasks/scoring.js';
 import { MAX_TARGET_CHARS, promptText, type TaskItem } from '../tasks/task.js';
 import { deriveSeed, type Seed } from '../tensor/random.js';
+import type { TestTimeNoise } from '../model/test-time-noise.js';
 
 export interface RunOutcome {
   readonly id: string;
@@ -34,6 +35,8 @@ export interface AccuracyOptions {
   readonly runs: number;
   readonly seed: Seed;
   readonly initScale?: number;
+  /** Noise before every recurrence step (default: the model config's). */
+  readonly noise?: TestTimeNoise;
   /** Questions per generation batch (rows = questions x runs). Default: as many as fit 160 rows. */
   readonly questionsPerBatch?: number;
   readonly onBatch?: (done: number, total: number) => void;
@@ -57,6 +60,7 @@ export function evaluateAccuracy(model: RecurrentDepthModel, tokenizer: Tokenize
       // Each run's seed depends on its question and run index, not on the batch it lands in.
       rowSeeds: chunk.flatMap((item) => Array.from({ length: o.runs }, (_, r) => deriveSeed(o.seed, item.id, r))),
       initScale: o.initScale,
+      noise: o.noise,
       stopTokens: tokenizer.specialTokens.eos,
       recordLatents: false,
     });

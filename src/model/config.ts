@@ -2,6 +2,7 @@
  * The configuration of a recurrent-depth (Huginn) model, read from a Hugging Face style
  * `config.json` with the keys the released checkpoint uses.
  */
+import { checkTestTimeNoise, type NoiseSchedule, type TestTimeNoise } from './test-time-noise.js';
 
 export interface HuginnConfig {
   /** Width h of the residual stream (`n_embd`). */
@@ -31,6 +32,8 @@ export interface HuginnConfig {
   readonly embedScale: number;
   readonly qkBias: boolean;
   readonly tieEmbeddings: boolean;
+  /** Noise mixed into the state before every recurrence step (`test_time_noise`, `_type`); off by default. */
+  readonly testTimeNoise: TestTimeNoise;
   /** The config as read, for saving it back unchanged. */
   readonly raw: Readonly<Record<string, unknown>>;
 }
@@ -96,6 +99,11 @@ export function parseHuginnConfig(json: unknown, source = 'config.json'): Huginn
   if (typeof tie !== 'boolean') fail(source, 'tie_embeddings', 'must be a boolean', tie);
   const qkBias = obj['qk_bias'] ?? false;
   if (typeof qkBias !== 'boolean') fail(source, 'qk_bias', 'must be a boolean', qkBias);
+  const noiseScale = obj['test_time_noise'] ?? 0;
+  if (typeof noiseScale !== 'number') fail(source, 'test_time_noise', 'must be a number', noiseScale);
+  const noiseSchedule = obj['test_time_noise_type'] ?? 'fixed';
+  if (typeof noiseSchedule !== 'string') fail(source, 'test_time_noise_type', 'must be a string', noiseSchedule);
+  const testTimeNoise = checkTestTimeNoise({ scale: noiseScale, schedule: noiseSchedule as NoiseSchedule }, `${source} test_time_noise`);
   return {
     nEmbd,
     nHeads,
@@ -115,6 +123,7 @@ export function parseHuginnConfig(json: unknown, source = 'config.json'): Huginn
     embedScale,
     qkBias,
     tieEmbeddings: tie,
+    testTimeNoise,
     raw: obj,
   };
 }

@@ -6,6 +6,7 @@ import type { BackendChoice, BackendInfo } from '../tensor/backend.js';
 import type { Seed } from '../tensor/random.js';
 import type { HuginnConfig } from './config.js';
 import type { PositionSelection } from './recurrent-depth-model.js';
+import type { TestTimeNoise } from './test-time-noise.js';
 
 /** `workerData` of a forward worker. */
 export interface ForwardWorkerInit {
@@ -27,6 +28,7 @@ export interface ChunkRequest {
   readonly rowSeeds: readonly Seed[];
   readonly steps: number | undefined;
   readonly initScale: number | undefined;
+  readonly noise: TestTimeNoise | undefined;
   readonly record: readonly string[] | undefined;
   readonly positions: PositionSelection | undefined;
   readonly logits: PositionSelection | 'none' | undefined;

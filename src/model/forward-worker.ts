@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../tensor/backend.js';
 import { RecurrentDepthModel, type ForwardResult } from './recurrent-depth-model.js';
 import { InitialStateSampler } from './initial-state.js';
+import { StepNoiseSampler } from './test-time-noise.js';
 import { concatRows, type ChunkRequest, type ChunkSegment, type ForwardWorkerInit, type FromWorker, type PlainTensor, type ToWorker } from './forward-protocol.js';
 
 /** Consecutive segments with the same run count: one `forward` call (the prelude runs once per prompt in it). */
@@ -70,6 +71,7 @@ function runChunk(model: RecurrentDepthModel, id: number, request: ChunkRequest)
         steps: request.steps,
         runs: g.runs,
         sampler,
+        stepNoise: new StepNoiseSampler(model.config, request.rowSeeds.slice(g.rowStart, g.rowStart + rows), request.noise ?? model.config.testTimeNoise),
         record: request.record,
         positions: request.positions,
         logits: request.logits,

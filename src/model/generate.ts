@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng, deriveSeed, type Seed } from '../tensor/random.js';
 import { InitialStateSampler } from './initial-state.js';
+import { StepNoiseSampler, type TestTimeNoise } from './test-time-noise.js';
 import { KvCache, type KvEntry, type KvStore } from './kv-cache.js';
 import type { RecurrentDepthModel } from './recurrent-depth-model.js';
 import { chooseToken, validateDecoding, type Decoding } from './sampling.js';
@@ -26,6 +27,8 @@ export interface GenerateOptions {
   readonly rowSeeds?: readonly Seed[];
   /** Multiplier of the initial-state std (0 = deterministic). Default 1. */
   readonly initScale?: number;
+  /** Noise mixed into the state before every recurrence step (default: the config's, usually off). */
+  readonly noise?: TestTimeNoise;
   /** 'greedy' (default) or sampling options. */
   readonly decoding?: Decoding;
   /** Generation of a row stops after it emits one of these. */
@@ -98,6 +101,7 @@ export function generate(model: RecurrentDepthModel, prompts: readonly (readonly
   }
   const rowSeeds = options.rowSeeds ?? InitialStateSampler.rowSeeds(seed, rows);
   const sampler = new InitialStateSampler(c, rowSeeds, options.initScale ?? 1);
+  const stepNoise = new StepNoiseSampler(c, rowSeeds, options.noise ?? c.testTimeNoise);
   const samplers = rowSeeds.map((s) => new Rng(deriveSeed(s, 'sample')));
   const cache = new KvCache();
   const latentNames = Array.from({ length: steps + 1 }, (_, t) => `latent.${t}`);
@@ -129,6 +133,7 @@ export function generate(model: RecurrentDepthModel, prompts: readonly (readonly
       steps,
       runs,
       sampler,
+      stepNoise,
       attentionMask: mask,
       cache,
       record: record ? latentNames : [],
@@ -147,10 +152,10 @@ export function generate(model: RecurrentDepthModel, prompts: readonly (readonly
       const next = tokens.map((t) => [t[t.length - 1]!]);
       keyMask.forEach((m) => m.push(1));
       if (options.earlyExit) {
-        const step = decodeWithEarlyExit(model, next, { steps, sampler, cache, keyMask, record, earlyExit: options.earlyExit });
+        const step = decodeWithEarlyExit(model, next, { steps, sampler, stepNoise, cache, keyMask, record, earlyExit: options.earlyExit });
         take(step.logits, step.latents, step.stepsUsed);
       } else {
-        const out = model.forward(next, { steps, sampler, attentionMask: keyMask, cache, record: record ? latentNames : [], positions: 'last', logits: 'last' });
+        const out = model.forward(next, { steps, sampler, stepNoise, attentionMask: keyMask, cache, record: record ? latentNames : [], positions: 'last', logits: 'last' });
         try {
           take(out.logits!.dataSync() as Float32Array, record ? readLatents(out.records, latentNames) : undefined, new Array<number>(rows).fill(steps));
         } finally {
@@ -204,6 +209,7 @@ function concatChunks(chunks: readonly Float32Array[]): Float32Array {
 interface AdaptiveStepOptions {
   readonly steps: number;
   readonly sampler: InitialStateSampler;
+  readonly stepNoise: StepNoiseSampler;
   readonly cache: KvCache;
   readonly keyMask: number[][];
   readonly record: boolean;
@@ -304,7 +310,9 @@ function decodeWithEarlyExit(
       const activeMask = tf.tensor4d(active.map((a) => (a ? 1 : 0)), [rows, 1, 1, 1]);
       store.activeMask?.dispose();
       store.activeMask = activeMask;
-      const computed = model.coreStep(prevState, e, t, ctx);
+      const input = model.perturbState(prevState, t, o.stepNoise, active);
+      const computed = model.coreStep(input, e, t, ctx);
+      if (input !== prevState) input.dispose();
       const nextState: tf.Tensor3D = tf.tidy(() => tf.where(tf.reshape(activeMask, [rows, 1, 1]).cast('bool'), computed, prevState));
       computed.dispose();
       const stats = tf.tidy(() => {

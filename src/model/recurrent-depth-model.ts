@@ -14,6 +14,7 @@ import { rotaryTables, disposeRotary, type RotaryTables } from './layers/rotary.
 import { sandwichBlock, type BlockContext } from './layers/sandwich-block.js';
 import { KvCache, kvName, repeatRows, type KvStore } from './kv-cache.js';
 import { InitialStateSampler } from './initial-state.js';
+import { StepNoiseSampler, type TestTimeNoise } from './test-time-noise.js';
 import { selectNames, stepName, type NameSelection } from './latent-names.js';
 import { openCheckpointTensors } from '../io/checkpoint.js';
 import type { Seed } from '../tensor/random.js';
@@ -86,6 +87,10 @@ export interface ForwardOptions {
   readonly sampler?: InitialStateSampler;
   /** Explicit initial state [rows, S, h] (overrides the sampler). */
   readonly initialState?: Float32Array | tf.Tensor3D;
+  /** Noise mixed into the state before every step (default: the config's `test_time_noise`, usually off). */
+  readonly noise?: TestTimeNoise;
+  /** Draws that noise (overrides seed/noise; used to continue streams in generation). */
+  readonly stepNoise?: StepNoiseSampler;
   /**
    * Which keys are real tokens (1) or padding (0), [B or rows, past + S]. Needed for batches of
    * prompts of unequal length (left padding); upstream Huginn ignores it.
@@ -341,9 +346,12 @@ export class RecurrentDepthModel {
     const ctx = this.stepContext(rows, length, past, cache, keyMask);
     try {
       let state = this.initialState(options, rows, length);
+      const noise = this.stepNoiseFor(options, rows);
       this.recordStep(selection, 0, state, ctx, keepRecord, positions);
       for (let t = 1; t <= steps; t++) {
-        const next = adapter ? this.injectedStep(state, e as tf.Tensor2D, t, ctx, run) : this.coreStep(state, e as tf.Tensor3D, t, ctx);
+        const input = this.perturbState(state, t, noise);
+        const next = adapter ? this.injectedStep(input, e as tf.Tensor2D, t, ctx, run) : this.coreStep(input, e as tf.Tensor3D, t, ctx);
+        if (input !== state) input.dispose();
         state.dispose();
         state = next;
         this.recordStep(selection, t, state, ctx, keepRecord, positions);
@@ -402,6 +410,20 @@ export class RecurrentDepthModel {
         keep(stepName('logits', t), this.logitsAt(this.codaOut(state, readOnly), undefined));
       }
     });
+  }
+
+  /**
+   * The state entering recurrence step t (1-based) after test-time noise: `state` itself when the
+   * noise is off, else a new tensor (upstream `_maybe_inject_noise`, which counts steps from 0).
+   */
+  perturbState(state: tf.Tensor3D, t: number, noise: StepNoiseSampler, activeRows?: readonly boolean[]): tf.Tensor3D {
+    return noise.perturb(state, t - 1, this.weights.core[this.weights.core.length - 1]!.norm4, activeRows);
+  }
+
+  private stepNoiseFor(options: ForwardOptions, rows: number): StepNoiseSampler {
+    const noise = options.stepNoise ?? new StepNoiseSampler(this.config, InitialStateSampler.rowSeeds(options.seed ?? 0, rows), options.noise ?? this.config.testTimeNoise);
+    if (noise.rows !== rows) throw new Error(`step-noise sampler has ${noise.rows} rows, the batch has ${rows}`);
+    return noise;
   }
 
   private initialState(options: ForwardOptions, rows: number, length: number): tf.Tensor3D {

@@ -20,6 +20,7 @@ import type { Seed } from '../tensor/random.js';
 import type { HuginnConfig } from './config.js';
 import { InitialStateSampler } from './initial-state.js';
 import { checkForwardShape, type PositionSelection } from './recurrent-depth-model.js';
+import type { TestTimeNoise } from './test-time-noise.js';
 import { concatRows, type ChunkRequest, type ChunkSegment, type ForwardWorkerInit, type FromWorker, type PlainTensor, type ToWorker } from './forward-protocol.js';
 
 /** The compiled worker entry, next to this file in dist/. */
@@ -42,6 +43,8 @@ export interface PoolForwardOptions {
   readonly seed?: Seed;
   /** Multiplier of the initial-state std. Default 1. */
   readonly initScale?: number;
+  /** Noise before every recurrence step (default: the config's). */
+  readonly noise?: TestTimeNoise;
   /** Names to record (`latent.*`, `state.0`, `logits.3`, ...). */
   readonly record?: readonly string[];
   /** Positions at which records are taken. Default 'last'. */
@@ -255,6 +258,7 @@ export class ForwardPool {
           rowSeeds: rowSeeds.slice(range.start, range.end),
           steps: options.steps,
           initScale: options.initScale,
+          noise: options.noise,
           record: options.record,
           positions: options.positions,
           logits: options.logits,

@@ -74,6 +74,7 @@ test('the huginn-tiny fixture config parses to the documented shape', async (t) 
     embedScale: 8,
     qkBias: true,
     tieEmbeddings: true,
+    testTimeNoise: { scale: 0, schedule: 'fixed' },
   });
   assert.deepEqual(raw, json, 'the raw config is kept unchanged');
   // The parameter count equals the number of values stored in the fixture's weights.

@@ -99,6 +99,10 @@ describe('pooled forward equals the in-process forward bit for bit', () => {
     await assertPoolMatches(pool, [PROMPT, OTHER], { steps: T, runs: 3, seed: 'pool', initScale: 0.5, record: RECORD, positions: [0, -1] });
   });
 
+  test('with test-time noise (per-row streams) the pooled forward is still bit-identical', async () => {
+    await assertPoolMatches(pool, [PROMPT, OTHER], { steps: T, runs: 3, seed: 'noisy', noise: { scale: 0.7, schedule: 'sqrt' }, record: RECORD, positions: [0, -1] });
+  });
+
   test('three prompts x 3 runs (a worker with rows of two prompts), and 4 prompts x 1 run', async () => {
     await assertPoolMatches(pool, [PROMPT, OTHER, THIRD], { steps: T, runs: 3, seed: 5, record: RECORD, logits: 'all' });
     await assertPoolMatches(pool, [PROMPT, OTHER, THIRD, PROMPT], { steps: T, seed: 5, record: ['latent.2', 'coda.out'] });
