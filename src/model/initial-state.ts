@@ -5,7 +5,8 @@
  *
  * Every row (one run of one prompt) has its own seeded stream, continued position by position,
  * so a run's noise does not depend on which other runs share its batch, and generation draws the
- * state of each new token from the same stream.
+ * state of each new token from the same stream. Padding positions (mask 0) draw nothing and start
+ * from zero, so neither does it depend on how much left padding the batch needed.
  */
 import { Rng, deriveSeed, type Seed } from '../tensor/random.js';
 import type { HuginnConfig } from './config.js';
@@ -37,15 +38,22 @@ export class InitialStateSampler {
     return this.streams.length;
   }
 
-  /** Draws the states of the next `positions` positions of every row: [rows, positions, h] row-major. */
-  next(positions: number): Float32Array {
+  /**
+   * Draws the states of the next `positions` positions of every row: [rows, positions, h]
+   * row-major. `tokenMask[r][p]` = 0 marks padding, which gets zeros and consumes no draws.
+   */
+  next(positions: number, tokenMask?: readonly (readonly number[])[]): Float32Array {
     const h = this.config.nEmbd;
     const per = positions * h;
     const out = new Float32Array(this.streams.length * per);
     if (this.std === 0) return out;
     const scale = this.config.embedScale;
     this.streams.forEach((rng, r) => {
-      for (let i = 0; i < per; i++) out[r * per + i] = rng.truncatedNormal(this.std, 3) * scale;
+      for (let p = 0; p < positions; p++) {
+        if (tokenMask && tokenMask[r]![p] === 0) continue;
+        const base = r * per + p * h;
+        for (let i = 0; i < h; i++) out[base + i] = rng.truncatedNormal(this.std, 3) * scale;
+      }
     });
     return out;
   }

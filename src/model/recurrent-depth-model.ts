@@ -345,11 +345,13 @@ export class RecurrentDepthModel {
 
     const ctx = this.stepContext(rows, length, past, cache, keyMask);
     try {
-      let state = this.initialState(options, rows, length);
+      // Which of the new positions are tokens (not padding): the random draws skip padding.
+      const tokenMask = keyMask?.map((m) => m.slice(past));
+      let state = this.initialState(options, rows, length, tokenMask);
       const noise = this.stepNoiseFor(options, rows);
       this.recordStep(selection, 0, state, ctx, keepRecord, positions);
       for (let t = 1; t <= steps; t++) {
-        const input = this.perturbState(state, t, noise);
+        const input = this.perturbState(state, t, noise, undefined, tokenMask);
         const next = adapter ? this.injectedStep(input, e as tf.Tensor2D, t, ctx, run) : this.coreStep(input, e as tf.Tensor3D, t, ctx);
         if (input !== state) input.dispose();
         state.dispose();
@@ -416,8 +418,8 @@ export class RecurrentDepthModel {
    * The state entering recurrence step t (1-based) after test-time noise: `state` itself when the
    * noise is off, else a new tensor (upstream `_maybe_inject_noise`, which counts steps from 0).
    */
-  perturbState(state: tf.Tensor3D, t: number, noise: StepNoiseSampler, activeRows?: readonly boolean[]): tf.Tensor3D {
-    return noise.perturb(state, t - 1, this.weights.core[this.weights.core.length - 1]!.norm4, activeRows);
+  perturbState(state: tf.Tensor3D, t: number, noise: StepNoiseSampler, activeRows?: readonly boolean[], tokenMask?: readonly (readonly number[])[]): tf.Tensor3D {
+    return noise.perturb(state, t - 1, this.weights.core[this.weights.core.length - 1]!.norm4, activeRows, tokenMask);
   }
 
   private stepNoiseFor(options: ForwardOptions, rows: number): StepNoiseSampler {
@@ -426,7 +428,7 @@ export class RecurrentDepthModel {
     return noise;
   }
 
-  private initialState(options: ForwardOptions, rows: number, length: number): tf.Tensor3D {
+  private initialState(options: ForwardOptions, rows: number, length: number, tokenMask: readonly (readonly number[])[] | undefined): tf.Tensor3D {
     const h = this.config.nEmbd;
     const given = options.initialState;
     if (given instanceof tf.Tensor) {
@@ -443,7 +445,7 @@ export class RecurrentDepthModel {
     }
     const sampler = options.sampler ?? new InitialStateSampler(this.config, InitialStateSampler.rowSeeds(options.seed ?? 0, rows), options.initScale ?? 1);
     if (sampler.rows !== rows) throw new Error(`initial-state sampler has ${sampler.rows} rows, the batch has ${rows}`);
-    return tf.tensor3d(sampler.next(length), [rows, length, h]);
+    return tf.tensor3d(sampler.next(length, tokenMask), [rows, length, h]);
   }
 }
 

@@ -85,9 +85,10 @@ export class StepNoiseSampler {
    * renormalises with `norm4` (the last core block's). Returns a new tensor; with the noise off,
    * returns `state` itself (the caller must not dispose it twice). Rows marked inactive (exited
    * early; their result is discarded) draw nothing, so a row's stream never depends on how long
-   * the other rows of its batch keep computing.
+   * the other rows of its batch keep computing; nor do padding positions (`tokenMask[r][p]` = 0),
+   * so it does not depend on the batch's left padding either.
    */
-  perturb(state: tf.Tensor3D, step: number, norm4: tf.Tensor1D, activeRows?: readonly boolean[]): tf.Tensor3D {
+  perturb(state: tf.Tensor3D, step: number, norm4: tf.Tensor1D, activeRows?: readonly boolean[], tokenMask?: readonly (readonly number[])[]): tf.Tensor3D {
     if (!this.active) return state;
     const [rows, positions, h] = state.shape;
     if (rows !== this.streams.length) throw new Error(`step-noise sampler has ${this.streams.length} rows, the state has ${rows}`);
@@ -97,7 +98,11 @@ export class StepNoiseSampler {
     this.streams.forEach((rng, r) => {
       if (activeRows && !activeRows[r]) return;
       amounts[r] = noiseAmount(this.noise, this.config, step, () => rng.uniform());
-      for (let i = 0; i < per; i++) draws[r * per + i] = rng.normal();
+      for (let p = 0; p < positions; p++) {
+        if (tokenMask && tokenMask[r]![p] === 0) continue;
+        const base = r * per + p * h;
+        for (let i = 0; i < h; i++) draws[base + i] = rng.normal();
+      }
     });
     return tf.tidy(() => {
       const k = tf.tensor3d(amounts, [rows, 1, 1]);

@@ -87,8 +87,6 @@ export interface ReferenceDecodeOptions {
   /** Seed of this row's initial-state stream (e.g. InitialStateSampler.rowSeeds(seed, rows)[r]). */
   readonly rowSeed: Seed;
   readonly initScale?: number;
-  /** Positions drawn from the stream and discarded first (the left padding of a batched prompt). */
-  readonly skipPositions?: number;
 }
 
 export interface ReferenceDecode {
@@ -103,7 +101,6 @@ export interface ReferenceDecode {
  */
 export function referenceGreedyDecode(model: RecurrentDepthModel, prompt: readonly number[], o: ReferenceDecodeOptions): ReferenceDecode {
   const sampler = new InitialStateSampler(model.config, [o.rowSeed], o.initScale ?? 1);
-  if (o.skipPositions) sampler.next(o.skipPositions);
   const names = Array.from({ length: o.steps + 1 }, (_, t) => `latent.${t}`);
   const cache = new KvCache();
   const tokens: number[] = [];
