@@ -33,3 +33,14 @@ export * from './tasks/index.js';
 
 // Notebook display: the display protocol, display(), rich summaries, progress bars
 export * from './display/index.js';
+
+// Trajectory sets: sampling, storage, import
+export * from './thoughts/index.js';
+// The Latent Reward Model (LRM) and probes
+export * from './reward/index.js';
+// Latent Thinking Optimization and the baselines
+export * from './optimize/index.js';
+// Shared statistics
+export { rocAuc, rocCurve, type RocCurve } from './stats/roc.js';
+export { bootstrapInterval, meanInterval, pairedBootstrapPValue, type Interval, type BootstrapOptions } from './stats/bootstrap.js';
+export { trajectoryArray, statesAtStep, runTrajectory, selectRuns, type TrajectoryArray } from './tensor/trajectory-array.js';

@@ -1,0 +1,8 @@
+/** Latent Thinking Optimization: the sampler, the baselines, evaluation and sweeps. */
+export * from './candidate-pool.js';
+export * from './lto-sampler.js';
+export * from './voting.js';
+export * from './selection.js';
+export * from './methods.js';
+export * from './evaluation.js';
+export * from './sweeps.js';
