@@ -34,6 +34,8 @@ export * from './tasks/index.js';
 // Notebook display: the display protocol, display(), rich summaries, progress bars
 export * from './display/index.js';
 
+// Analysis: per-step metrics, separability, PCA and UMAP
+export * from './analysis/index.js';
 // Trajectory sets: sampling, storage, import
 export * from './thoughts/index.js';
 // The Latent Reward Model (LRM) and probes
