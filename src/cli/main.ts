@@ -67,6 +67,7 @@ async function run(argv: string[]): Promise<number> {
       out: { type: 'string' },
       tasks: { type: 'string' },
       'no-resume': { type: 'boolean' },
+      standard: { type: 'boolean' },
       model: { type: 'string' },
       split: { type: 'string' },
       domain: { type: 'string' },
@@ -174,7 +175,7 @@ async function run(argv: string[]): Promise<number> {
         ['steps', 'batch', 'seed', 'width', 'heads', 'core', 'intermediate', 'recurrence', 'backprop', 'curriculum-start', 'curriculum-every', 'checkpoint-every'].map((k) => [k, numberOption(values[k as keyof typeof values] as string | undefined, k, true)]),
       );
       numbers['lr'] = numberOption(values.lr, 'lr', false);
-      return runTrain({ out: values.out, tasks: values.tasks, resume: !values['no-resume'], numbers });
+      return runTrain({ out: values.out, tasks: values.tasks, resume: !values['no-resume'], standard: values.standard, numbers });
     }
     case 'eval': {
       if (rest.length > 0) throw new UsageError('lto eval takes no positional arguments (use --model DIR)');

@@ -7,20 +7,24 @@ import { DOMAINS } from '../tasks/task.js';
 export const TRAIN_USAGE = `  lto train --out DIR                 train a small recurrent-depth model on datasets/tasks (train splits);
       [--steps N] [--batch N] [--lr X] [--seed S] [--width H] [--heads N] [--core N]
       [--intermediate N] [--recurrence T] [--backprop K] [--curriculum-start D] [--curriculum-every N]
-      [--checkpoint-every N] [--tasks DIR] [--no-resume]
-                                      resumes from DIR when it holds a checkpoint; Ctrl-C saves and stops`;
+      [--checkpoint-every N] [--tasks DIR] [--no-resume] [--standard]
+                                      resumes from DIR when it holds a checkpoint; Ctrl-C saves and stops;
+                                      --standard trains the same blocks as a standard transformer (run once, s0 = 0)`;
 
 export interface TrainArgs {
   readonly out?: string;
   readonly tasks?: string;
   readonly resume: boolean;
+  /** Train the standard (non-recurrent) baseline. */
+  readonly standard?: boolean;
   readonly numbers: Readonly<Record<string, number | undefined>>;
 }
 
 export const DEFAULT_TASKS_DIR = resolve(__dirname, '..', '..', '..', 'datasets', 'tasks');
 
-export function trainingConfigFrom(n: TrainArgs['numbers']): TrainingConfig {
+export function trainingConfigFrom(n: TrainArgs['numbers'], standard = false): TrainingConfig {
   const d = DEFAULT_TRAINING;
+  if (standard && ((n['recurrence'] ?? 1) !== 1 || (n['backprop'] ?? 1) !== 1)) throw new Error('--standard runs the blocks once: --recurrence and --backprop must be 1 (or left out)');
   return {
     ...d,
     shape: {
@@ -29,8 +33,9 @@ export function trainingConfigFrom(n: TrainArgs['numbers']): TrainingConfig {
       nHeads: n['heads'] ?? d.shape.nHeads,
       nCore: n['core'] ?? d.shape.nCore,
       intermediateSize: n['intermediate'] ?? d.shape.intermediateSize,
-      meanRecurrence: n['recurrence'] ?? d.shape.meanRecurrence,
-      meanBackpropDepth: n['backprop'] ?? d.shape.meanBackpropDepth,
+      meanRecurrence: standard ? 1 : (n['recurrence'] ?? d.shape.meanRecurrence),
+      meanBackpropDepth: standard ? 1 : (n['backprop'] ?? d.shape.meanBackpropDepth),
+      ...(standard ? { standard: true } : {}),
     },
     steps: n['steps'] ?? d.steps,
     batchSize: n['batch'] ?? d.batchSize,
@@ -47,7 +52,7 @@ export async function runTrain(args: TrainArgs): Promise<number> {
   const tasksDir = args.tasks ?? DEFAULT_TASKS_DIR;
   const items = [];
   for (const domain of DOMAINS) items.push(...(await readTaskJsonl(join(tasksDir, domain, 'train.jsonl'))));
-  const config = trainingConfigFrom(args.numbers);
+  const config = trainingConfigFrom(args.numbers, args.standard ?? false);
   let stop = false;
   const onSignal = (): void => {
     process.stderr.write('\nstopping after this step (a checkpoint will be written) ...\n');

@@ -30,6 +30,12 @@ export interface HuginnConfig {
   readonly initStd: number;
   /** Multiplier of embeddings and of the initial state (`init_values.embed_scale`). */
   readonly embedScale: number;
+  /**
+   * `state_init`: 'like-init' (upstream: truncated normal with init_values.std) or 'zero' (this
+   * library's extension: s0 = 0, used by the standard-transformer baseline, which runs its blocks
+   * once and has no latent randomness).
+   */
+  readonly stateInit: 'like-init' | 'zero';
   readonly qkBias: boolean;
   readonly tieEmbeddings: boolean;
   /** Noise mixed into the state before every recurrence step (`test_time_noise`, `_type`); off by default. */
@@ -99,6 +105,8 @@ export function parseHuginnConfig(json: unknown, source = 'config.json'): Huginn
   if (typeof tie !== 'boolean') fail(source, 'tie_embeddings', 'must be a boolean', tie);
   const qkBias = obj['qk_bias'] ?? false;
   if (typeof qkBias !== 'boolean') fail(source, 'qk_bias', 'must be a boolean', qkBias);
+  const stateInit = obj['state_init'] ?? 'like-init';
+  if (stateInit !== 'like-init' && stateInit !== 'zero') fail(source, 'state_init', 'must be "like-init" or "zero"', stateInit);
   const noiseScale = obj['test_time_noise'] ?? 0;
   if (typeof noiseScale !== 'number') fail(source, 'test_time_noise', 'must be a number', noiseScale);
   const noiseSchedule = obj['test_time_noise_type'] ?? 'fixed';
@@ -121,6 +129,7 @@ export function parseHuginnConfig(json: unknown, source = 'config.json'): Huginn
     meanBackpropDepth: positiveInt(obj, 'mean_backprop_depth', source, 8),
     initStd,
     embedScale,
+    stateInit,
     qkBias,
     tieEmbeddings: tie,
     testTimeNoise,
@@ -153,6 +162,8 @@ export interface HuginnShape {
   readonly meanRecurrence?: number;
   /** Steps trained with gradient (truncated backpropagation); default 8 as in the released model. */
   readonly meanBackpropDepth?: number;
+  /** Initial state: 'like-init' (default, upstream) or 'zero' (the standard-transformer baseline). */
+  readonly stateInit?: 'like-init' | 'zero';
 }
 
 /**
@@ -193,7 +204,7 @@ export function huginnConfigJson(shape: HuginnShape): Record<string, unknown> {
     mean_recurrence: meanRecurrence,
     mean_backprop_depth: shape.meanBackpropDepth ?? 8,
     sampling_scheme: 'poisson-lognormal-filling',
-    state_init: 'like-init',
+    state_init: shape.stateInit ?? 'like-init',
     init_strategy: 'takase',
     init_orthogonal: false,
     effective_expected_depth: effectiveDepth,

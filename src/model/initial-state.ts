@@ -1,7 +1,8 @@
 /**
  * The random initial state s0 of the recurrence. Each entry is drawn from a normal with std
  * sigma = init_values.std * initScale truncated to [-3 sigma, 3 sigma], then multiplied by
- * embed_scale (Huginn's `initialize_state`). initScale = 0 gives s0 = 0.
+ * embed_scale (Huginn's `initialize_state`). initScale = 0, or `state_init: "zero"` in the
+ * config, gives s0 = 0.
  *
  * Every row (one run of one prompt) has its own seeded stream, continued position by position,
  * so a run's noise does not depend on which other runs share its batch, and generation draws the
@@ -26,7 +27,7 @@ export class InitialStateSampler {
   ) {
     if (!(initScale >= 0) || !Number.isFinite(initScale)) throw new Error(`initScale must be a finite number >= 0, got ${initScale}`);
     this.streams = rowSeeds.map((s) => new Rng(s));
-    this.std = config.initStd * initScale;
+    this.std = config.stateInit === 'zero' ? 0 : config.initStd * initScale;
   }
 
   /** One seed per row: row i of a call seeded `seed` uses deriveSeed(seed, 'row', i). */

@@ -38,6 +38,11 @@ export interface ModelShape {
   readonly meanRecurrence: number;
   readonly meanBackpropDepth: number;
   readonly blockSize: number;
+  /**
+   * The standard (non-recurrent) baseline: the same blocks run once (prelude, adapter on
+   * [0; e], core, coda), s0 = 0, one step with gradient; needs meanRecurrence = meanBackpropDepth = 1.
+   */
+  readonly standard?: boolean;
 }
 
 export interface TrainingConfig {
@@ -86,8 +91,11 @@ export const TOKENIZER_FILE = 'char-tokenizer.json';
 
 /** The Huginn config for a training shape and vocabulary (keys as on the hub). */
 export function configFor(shape: ModelShape, vocabSize: number): HuginnConfig {
+  if (shape.standard && (shape.meanRecurrence !== 1 || shape.meanBackpropDepth !== 1)) {
+    throw new Error(`a standard transformer runs its core once: meanRecurrence and meanBackpropDepth must be 1, got ${shape.meanRecurrence} and ${shape.meanBackpropDepth}`);
+  }
   return parseHuginnConfig(
-    huginnConfigJson({ ...shape, intermediate: shape.intermediateSize, vocab: vocabSize }),
+    huginnConfigJson({ ...shape, intermediate: shape.intermediateSize, vocab: vocabSize, stateInit: shape.standard ? 'zero' : 'like-init' }),
     'training configuration',
   );
 }
@@ -232,10 +240,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const rng = new Rng(deriveSeed(tc.seed, 'step', step));
       const maxDifficulty = tc.curriculumEvery > 0 ? Math.min(5, tc.curriculumStart + Math.floor(step / tc.curriculumEvery)) : 5;
       const batch: Batch = collate(pool.sample(rng, tc.batchSize, maxDifficulty), padId);
-      const { noGrad, withGrad } = sampleRecurrence(rng, modelConfig.meanRecurrence, modelConfig.meanBackpropDepth);
+      const { noGrad, withGrad } = tc.shape.standard ? { noGrad: 0, withGrad: 1 } : sampleRecurrence(rng, modelConfig.meanRecurrence, modelConfig.meanBackpropDepth);
       const b = batch.ids.length;
       const s = batch.ids[0]!.length;
-      const s0 = tf.tensor3d(Float32Array.from(rng.truncatedNormalArray(b * s * h, std), (v) => v * modelConfig.embedScale), [b, s, h]);
+      const s0 = tc.shape.standard ? tf.zeros([b, s, h]) as tf.Tensor3D : tf.tensor3d(Float32Array.from(rng.truncatedNormalArray(b * s * h, std), (v) => v * modelConfig.embedScale), [b, s, h]);
       const ids = tf.tensor2d(batch.ids, [b, s], 'int32');
       const labels = tf.tensor2d(batch.labels, [b, s], 'int32');
       const start = runWithoutGradient(model, ids, s0, noGrad);

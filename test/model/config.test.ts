@@ -74,6 +74,7 @@ test('the huginn-tiny fixture config parses to the documented shape', async (t) 
     embedScale: 8,
     qkBias: true,
     tieEmbeddings: true,
+    stateInit: 'like-init',
     testTimeNoise: { scale: 0, schedule: 'fixed' },
   });
   assert.deepEqual(raw, json, 'the raw config is kept unchanged');

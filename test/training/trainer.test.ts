@@ -83,3 +83,24 @@ test('resuming with a different configuration is refused', async () => {
   const dir = join(root, 'resume-straight');
   await assert.rejects(train({ outDir: dir, train: items, config: { ...TINY, batchSize: 5 }, resume: true }), /trained with a different configuration/);
 });
+
+test('the standard baseline trains the same blocks run once from s0 = 0: deterministic, seed-independent outputs', async () => {
+  const dir = join(root, 'standard');
+  const shape = { ...TINY.shape, meanRecurrence: 1, meanBackpropDepth: 1, standard: true };
+  const result = await train({ outDir: dir, train: items, config: { ...TINY, shape, steps: 3 }, resume: false });
+  assert.equal(result.step, 3);
+  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+  assert.equal(config.state_init, 'zero');
+  assert.equal(config.mean_recurrence, 1);
+  const { model, tokenizer } = await loadModelWithTokenizer(dir);
+  try {
+    assert.equal(model.config.stateInit, 'zero');
+    const report = (seed: number) => evaluateAccuracy(model, tokenizer, items.slice(0, 2), { steps: 1, runs: 2, seed });
+    const a = report(1);
+    assert.deepEqual(report(2).outcomes.map((o) => o.output), a.outcomes.map((o) => o.output));
+    assert.equal(a.outcomes[0]!.output, a.outcomes[1]!.output, 'runs of one question agree: there is no latent randomness');
+  } finally {
+    model.dispose();
+  }
+  await assert.rejects(train({ outDir: join(root, 'bad'), train: items, config: { ...TINY, shape: { ...TINY.shape, standard: true } }, resume: false }), /meanRecurrence and meanBackpropDepth must be 1, got 2 and 1/);
+});
