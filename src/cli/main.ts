@@ -14,6 +14,7 @@ import { EXIT_CRITERIA, type ExitCriterion } from '../model/early-exit.js';
 import { UsageError, noiseOption, numberOption } from './options.js';
 import { runTrain, TRAIN_USAGE } from './train-command.js';
 import { runEval, EVAL_USAGE } from './eval-command.js';
+import { runAnalyze, ANALYZE_USAGE } from './analyze-command.js';
 import { runKernelCommand, KERNEL_USAGE } from './kernel-command.js';
 
 const USAGE = `lto — latent-thinking command line
@@ -29,6 +30,7 @@ Usage:
       [--temperature T] [--top-k K] [--top-p P] [--early-exit CRITERION --threshold X]
 ${TRAIN_USAGE}
 ${EVAL_USAGE}
+${ANALYZE_USAGE}
 ${KERNEL_USAGE}
 
 Options for every command:
@@ -84,6 +86,7 @@ async function run(argv: string[]): Promise<number> {
       'curriculum-every': { type: 'string' },
       'checkpoint-every': { type: 'string' },
       limit: { type: 'string' },
+      sets: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -183,6 +186,12 @@ async function run(argv: string[]): Promise<number> {
       numbers['init-scale'] = numberOption(values['init-scale'], 'init-scale', false);
       numbers['noise'] = numberOption(values.noise, 'noise', false);
       return runEval({ model: values.model, split: values.split, domain: values.domain, tasks: values.tasks, noiseType: values['noise-type'], numbers });
+    }
+    case 'analyze': {
+      if (rest.length > 0) throw new UsageError('lto analyze takes no positional arguments (use --model DIR)');
+      const numbers = Object.fromEntries(['steps', 'runs', 'limit', 'seed'].map((k) => [k, numberOption(values[k as keyof typeof values] as string | undefined, k, true)]));
+      numbers['init-scale'] = numberOption(values['init-scale'], 'init-scale', false);
+      return runAnalyze({ model: values.model, split: values.split, domain: values.domain, tasks: values.tasks, sets: values.sets, noise: values.noise, noiseType: values['noise-type'], numbers });
     }
     default:
       throw new UsageError(`unknown command "${command}"`);

@@ -18,6 +18,7 @@ import { buildDomainSplits } from '../../src/tasks/splits.js';
 import type { TaskItem } from '../../src/tasks/task.js';
 import { promptIds } from '../../src/evaluation/accuracy.js';
 import { sampleTrajectories, type SampleOptions } from '../../src/thoughts/sample.js';
+import { sampleOrLoadTrajectorySet } from '../../src/thoughts/cached-sampling.js';
 import { poolTokenLatents } from '../../src/thoughts/pooling.js';
 import { assertClose } from '../helpers/model.js';
 
@@ -107,6 +108,19 @@ test('an interrupted sampling keeps its finished batches and resumes to the same
   assert.deepEqual(resumed.trajectories.data, straight.trajectories.data);
   assert.deepEqual(resumed.runs, straight.runs);
   await assert.rejects(sampleTrajectories(loaded.model, loaded.tokenizer, items, { ...options, seed: 1 }), /holds parts of a sampling with other settings/);
+});
+
+test('sampleOrLoadTrajectorySet samples once, then loads; other settings in the same folder are refused', async () => {
+  const dir = join(root, 'cache');
+  const first = await sampleOrLoadTrajectorySet(dir, loaded.model, loaded.tokenizer, items, OPTIONS);
+  assert.ok(!existsSync(join(dir, 'parts')), 'the parts are removed once the whole set is saved');
+  const written = statSync(join(dir, 'trajectories.safetensors')).mtimeMs;
+  const second = await sampleOrLoadTrajectorySet(dir, loaded.model, loaded.tokenizer, items, OPTIONS);
+  assert.equal(statSync(join(dir, 'trajectories.safetensors')).mtimeMs, written);
+  assert.deepEqual(second.trajectories.data, first.trajectories.data);
+  assert.deepEqual(second.runs, first.runs);
+  await assert.rejects(sampleOrLoadTrajectorySet(dir, loaded.model, loaded.tokenizer, items, { ...OPTIONS, runs: 2, noise: { scale: 0, schedule: 'fixed' } }), /sampled with another runs, noise; use another folder/);
+  await assert.rejects(sampleOrLoadTrajectorySet(dir, loaded.model, loaded.tokenizer, items.slice(1), OPTIONS), /sampled with another questions/);
 });
 
 test('bad options are clear errors; the tensor count stays flat', async () => {

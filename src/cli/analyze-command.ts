@@ -1,0 +1,80 @@
+/**
+ * `lto analyze`: the paper's first finding on a task split. Per domain: for every recurrence step,
+ * the correct and incorrect means of every representation metric (with bootstrap bands), and the
+ * cross-validated linear-probe AUROC (a question's runs never straddle train and test folds).
+ */
+import { loadModelWithTokenizer } from '../model/default-model.js';
+import { metricsByStep, type MetricName } from '../analysis/metrics-by-step.js';
+import { probeAurocByStep } from '../analysis/separability.js';
+import { DOMAINS, isDomain, type Domain } from '../tasks/task.js';
+import { noiseOption } from './options.js';
+import { splitTrajectorySet } from './trajectory-sets.js';
+import type { TrajectorySet } from '../thoughts/trajectory-set.js';
+
+export const ANALYZE_USAGE = `  lto analyze [--model DIR] [--split S] [--domain D] [--runs N] [--steps T] [--limit N] [--seed S]
+      [--init-scale X] [--noise X] [--noise-type T] [--sets DIR] --json
+                                      per-step metrics (correct vs incorrect) and probe AUROC per domain;
+                                      trajectory sets are sampled once and cached in --sets (default out/sets)`;
+
+export interface AnalyzeArgs {
+  readonly model?: string;
+  readonly split?: string;
+  readonly domain?: string;
+  readonly tasks?: string;
+  readonly sets?: string;
+  readonly noise?: string;
+  readonly noiseType?: string;
+  readonly numbers: Readonly<Record<string, number | undefined>>;
+}
+
+/** The per-step report of one set: metric means by correctness and the grouped probe AUROC. */
+export function analyzeTrajectorySet(set: TrajectorySet, seed: number): Record<string, unknown> {
+  const correct = set.correct();
+  const questionIndex = new Map(set.questionIds().map((id, i) => [id, i]));
+  const groups = set.runs.map((r) => questionIndex.get(r.question_id)!);
+  const nCorrect = correct.filter(Boolean).length;
+  const summary = { n_questions: questionIndex.size, n_runs: set.size, accuracy: set.accuracy(), correct_runs: nCorrect };
+  if (nCorrect === 0 || nCorrect === set.size) return { ...summary, note: 'all runs have the same correctness; there is nothing to separate' };
+  const metrics = metricsByStep(set.trajectories, correct, { seed, clusters: groups });
+  const probe = probeAurocByStep(set.trajectories, correct, { seed, groups });
+  const steps = probe.steps.map((p) => ({
+    step: p.step,
+    probe_auroc: p.auroc,
+    metrics: Object.fromEntries(
+      (Object.keys(metrics.metrics) as MetricName[]).map((name) => {
+        const at = metrics.metrics[name]!.steps.find((s) => s.step === p.step);
+        return [name, { correct: at?.correct?.mean ?? null, incorrect: at?.incorrect?.mean ?? null }];
+      }),
+    ),
+  }));
+  return { ...summary, probe_auroc_last: probe.steps[probe.steps.length - 1]!.auroc, steps };
+}
+
+export async function runAnalyze(args: AnalyzeArgs): Promise<number> {
+  const split = args.split ?? 'test';
+  if (!['train', 'validation', 'test'].includes(split)) throw new Error(`--split must be train, validation or test, got "${split}"`);
+  if (args.domain !== undefined && !isDomain(args.domain)) throw new Error(`--domain must be one of ${DOMAINS.join(', ')}, got "${args.domain}"`);
+  const domains: Domain[] = args.domain ? [args.domain as Domain] : [...DOMAINS];
+  const loaded = await loadModelWithTokenizer(args.model);
+  const config = loaded.model.config;
+  const steps = args.numbers['steps'] ?? config.meanRecurrence;
+  const runs = args.numbers['runs'] ?? 20;
+  const seed = args.numbers['seed'] ?? 0;
+  const initScale = args.numbers['init-scale'] ?? 1;
+  const noise = noiseOption(args.noise, args.noiseType, config.testTimeNoise) ?? config.testTimeNoise;
+  const out: Record<string, unknown> = {};
+  try {
+    for (const domain of domains) {
+      const set = await splitTrajectorySet(loaded, {
+        domain, split, limit: args.numbers['limit'], runs, steps, seed, noise, initScale, tasksDir: args.tasks, setsDir: args.sets,
+        onProgress: (done, total) => process.stderr.write(`\r${domain}: sampled ${done}/${total} questions`),
+      });
+      process.stderr.write(`\n${domain}: analysing ${set.size} runs\n`);
+      out[domain] = analyzeTrajectorySet(set, seed);
+    }
+  } finally {
+    loaded.model.dispose();
+  }
+  process.stdout.write(`${JSON.stringify({ model: loaded.dir, split, runs, steps, seed, init_scale: initScale, noise, domains: out })}\n`);
+  return 0;
+}
