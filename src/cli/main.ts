@@ -15,6 +15,7 @@ import { UsageError, noiseOption, numberOption } from './options.js';
 import { runTrain, TRAIN_USAGE } from './train-command.js';
 import { runEval, EVAL_USAGE } from './eval-command.js';
 import { runAnalyze, ANALYZE_USAGE } from './analyze-command.js';
+import { runOptimize, OPTIMIZE_USAGE } from './optimize-command.js';
 import { runKernelCommand, KERNEL_USAGE } from './kernel-command.js';
 
 const USAGE = `lto — latent-thinking command line
@@ -31,6 +32,7 @@ Usage:
 ${TRAIN_USAGE}
 ${EVAL_USAGE}
 ${ANALYZE_USAGE}
+${OPTIMIZE_USAGE}
 ${KERNEL_USAGE}
 
 Options for every command:
@@ -87,6 +89,17 @@ async function run(argv: string[]): Promise<number> {
       'checkpoint-every': { type: 'string' },
       limit: { type: 'string' },
       sets: { type: 'string' },
+      lrm: { type: 'string' },
+      'early-prefix': { type: 'string' },
+      'token-checkpoints': { type: 'string' },
+      betas: { type: 'string' },
+      depths: { type: 'string' },
+      'no-cross-domain': { type: 'boolean' },
+      'train-questions': { type: 'string' },
+      'train-runs': { type: 'string' },
+      'validation-questions': { type: 'string' },
+      'test-questions': { type: 'string' },
+      epochs: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -192,6 +205,14 @@ async function run(argv: string[]): Promise<number> {
       const numbers = Object.fromEntries(['steps', 'runs', 'limit', 'seed'].map((k) => [k, numberOption(values[k as keyof typeof values] as string | undefined, k, true)]));
       numbers['init-scale'] = numberOption(values['init-scale'], 'init-scale', false);
       return runAnalyze({ model: values.model, split: values.split, domain: values.domain, tasks: values.tasks, sets: values.sets, noise: values.noise, noiseType: values['noise-type'], numbers });
+    }
+    case 'optimize': {
+      if (rest.length > 0) throw new UsageError('lto optimize takes no positional arguments (use --model DIR)');
+      const numbers = Object.fromEntries(['runs', 'steps', 'seed', 'train-questions', 'train-runs', 'validation-questions', 'test-questions', 'max-new-tokens', 'epochs'].map((k) => [k, numberOption(values[k as keyof typeof values] as string | undefined, k, true)]));
+      numbers['noise'] = numberOption(values.noise, 'noise', false);
+      numbers['init-scale'] = numberOption(values['init-scale'], 'init-scale', false);
+      numbers['lr'] = numberOption(values.lr, 'lr', false);
+      return runOptimize({ model: values.model, sets: values.sets, tasks: values.tasks, domain: values.domain, noiseType: values['noise-type'], lrm: values.lrm, earlyPrefix: values['early-prefix'], betas: values.betas, tokenCheckpoints: values['token-checkpoints'], depths: values.depths, crossDomain: !values['no-cross-domain'], numbers });
     }
     default:
       throw new UsageError(`unknown command "${command}"`);

@@ -39,7 +39,7 @@ export const OPTIMIZE_USAGE = `  lto optimize [--model DIR] [--sets DIR] [--doma
                                       LRM and LTO on every domain's test split (N runs, beta chosen on validation):
                                       every method with bootstrap CIs, early rejection, sweeps over N, beta and steps,
                                       and the cross-domain matrix; trajectory sets cached and resumable under --sets
-                                      (default ./lto-sets); --train-questions defaults to 300`;
+                                      (default out/optimize-sets); --train-questions defaults to 300`;
 
 export interface OptimizeArgs {
   readonly model?: string;
@@ -67,7 +67,7 @@ export interface OptimizeArgs {
   readonly write?: (text: string) => void;
 }
 
-export const DEFAULT_SETS_DIR = 'lto-sets';
+export const DEFAULT_SETS_DIR = join('out', 'optimize-sets');
 export const DEFAULT_TRAIN_QUESTIONS = 300;
 export const DEFAULT_TOKEN_CHECKPOINTS: readonly number[] = [2, 4, 8];
 const PREFIX_FILE = 'token-prefixes.safetensors';

@@ -6,3 +6,5 @@ export * from './selection.js';
 export * from './methods.js';
 export * from './evaluation.js';
 export * from './sweeps.js';
+export * from './early-rejection.js';
+export * from './experiment.js';

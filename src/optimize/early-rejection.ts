@@ -1,0 +1,353 @@
+/**
+ * Early rejection (beyond the paper): score partial trajectories while candidates are being
+ * sampled, stop the candidates whose partial reward is low, and spend the saved latent steps on
+ * further candidates. Simulated exactly on pre-sampled pools: every run of a pool was sampled in
+ * full, and its prefix rewards at fixed checkpoints were computed beforehand, so the procedure
+ * below reproduces what an online sampler would have done and charges only the steps it would
+ * have computed.
+ *
+ * The rule (`earlyRejectionSample`), for one question, given per-checkpoint thresholds
+ * theta_1..theta_C, a number of survivors S and LTO's beta:
+ *   1. take candidates in pool order (runs are i.i.d., so pool order is a random order);
+ *   2. advance a candidate through the checkpoints c = 1..C that it reaches before finishing
+ *      (a checkpoint whose cost is >= the run's full cost is not reached: the run finishes
+ *      first and is never tested there); if its prefix reward r_c < theta_c it is rejected and
+ *      costs the steps spent up to checkpoint c; otherwise it finishes (full cost, full reward);
+ *   3. stop once S candidates have finished, or when the pool is exhausted;
+ *   4. if none finished, the rejected candidate with the highest last prefix reward is finished
+ *      (its remaining steps are charged), so there is always an answer;
+ *   5. run LTO's acceptance-rejection sampler (same beta, M = 1) over the finished candidates'
+ *      full rewards; its output is the answer.
+ * Thresholds are quantiles of prefix rewards on the validation split (`rejectionThresholds`:
+ * theta_c = q-quantile of the validation runs' rewards at checkpoint c, among runs reaching it),
+ * and (q, S) is chosen on validation (`chooseEarlyRejection`): the configuration with the fewest
+ * latent steps whose expected validation accuracy is within `tolerance` of LTO's with every
+ * candidate; never on test. With q = 0 nothing is rejected and S = N gives back LTO exactly.
+ *
+ * What a checkpoint is stays with the caller (see experiment.ts): the first k generated tokens
+ * with all their recurrence steps (realisable during autoregressive sampling), or the first t + 1
+ * states latent.0..latent.t of every token (an idealised bound: token k + 1's input is token k,
+ * decoded only after step T, so step prefixes of a whole answer cannot be computed cheaply).
+ */
+import { meanInterval, type Interval } from '../stats/bootstrap.js';
+import { quantileSorted } from '../stats/bootstrap.js';
+import { deriveSeed, type Seed } from '../tensor/random.js';
+import type { TrajectoryArray } from '../tensor/trajectory-array.js';
+import type { TrajectorySet } from '../thoughts/trajectory-set.js';
+import { checkPool, checkScores, poolSize, type QuestionPool } from './candidate-pool.js';
+import { checkLtoParameters, ltoSample, ltoSelectionProbabilities } from './lto-sampler.js';
+
+/** Prefix rewards and the latent steps needed to reach each checkpoint, per run. */
+export interface PrefixCheckpoints {
+  /** rewards[c][i]: the reward of run i's prefix at checkpoint c. */
+  readonly rewards: readonly ArrayLike<number>[];
+  /**
+   * costs[c][i]: latent steps spent by run i up to checkpoint c (non-decreasing in c). When it is
+   * >= the run's full cost, the run finishes before the checkpoint and is not tested there.
+   */
+  readonly costs: readonly ArrayLike<number>[];
+}
+
+/** A pool whose runs also carry prefix rewards; `latentSteps` (full cost per run) is required. */
+export interface EarlyRejectionPool extends QuestionPool {
+  readonly latentSteps: ArrayLike<number>;
+  readonly checkpoints: PrefixCheckpoints;
+}
+
+export interface EarlyRejectionRule {
+  /** theta_c per checkpoint: a candidate is rejected at c when its prefix reward is < theta_c. */
+  readonly thresholds: readonly number[];
+  /** S: stop drawing candidates once this many have finished. */
+  readonly survivors: number;
+  /** LTO's beta for the final choice among survivors. */
+  readonly beta: number;
+}
+
+export interface EarlyRejectionOutcome {
+  /** The output run (pool index). */
+  readonly run: number;
+  readonly correct: boolean;
+  /** Latent steps actually computed for this question. */
+  readonly latentSteps: number;
+  /** Candidates drawn from the pool. */
+  readonly candidates: number;
+  /** Candidates stopped at a checkpoint. */
+  readonly rejected: number;
+  /** Finished candidates, in the order they finished. */
+  readonly finished: readonly number[];
+  /** Whether every candidate was rejected and the best rejected one was finished. */
+  readonly fallback: boolean;
+}
+
+/** Checks an early-rejection pool (the QuestionPool checks, plus the checkpoints); `what` names it. */
+export function checkEarlyRejectionPool(pool: EarlyRejectionPool, what: string): void {
+  checkPool(pool, what);
+  const n = poolSize(pool);
+  if (pool.latentSteps === undefined) throw new Error(`${what}.latentSteps is missing; early rejection needs each run's full cost`);
+  const cp = pool.checkpoints;
+  if (!cp || !Array.isArray(cp.rewards) || !Array.isArray(cp.costs)) throw new Error(`${what}.checkpoints: expected {rewards: number[][], costs: number[][]}`);
+  if (cp.rewards.length !== cp.costs.length) throw new Error(`${what}.checkpoints has ${cp.rewards.length} reward rows but ${cp.costs.length} cost rows; expected one of each per checkpoint`);
+  cp.rewards.forEach((r, c) => checkScores(r, n, `${what}.checkpoints.rewards[${c}]`));
+  cp.costs.forEach((k, c) => {
+    checkScores(k, n, `${what}.checkpoints.costs[${c}]`);
+    for (let i = 0; i < n; i++) {
+      if (k[i]! < 0) throw new Error(`${what}.checkpoints.costs[${c}][${i}] is ${k[i]}; expected a non-negative number`);
+      if (c > 0 && k[i]! < cp.costs[c - 1]![i]!) throw new Error(`${what}.checkpoints.costs[${c}][${i}] is ${k[i]}, less than at checkpoint ${c - 1}; costs must not decrease`);
+    }
+  });
+}
+
+function checkRule(rule: EarlyRejectionRule, checkpoints: number, what: string): void {
+  if (!rule || !Array.isArray(rule.thresholds)) throw new Error(`${what}: expected a rule {thresholds, survivors, beta}`);
+  if (rule.thresholds.length !== checkpoints) throw new Error(`${what}: ${rule.thresholds.length} thresholds but the pools have ${checkpoints} checkpoints; expected one per checkpoint`);
+  rule.thresholds.forEach((t, c) => {
+    if (typeof t !== 'number' || Number.isNaN(t)) throw new Error(`${what}: thresholds[${c}] is ${t}; expected a number (-Infinity rejects nothing)`);
+  });
+  if (!Number.isInteger(rule.survivors) || rule.survivors < 1) throw new Error(`${what}: survivors (S) is ${rule.survivors}; expected an integer >= 1`);
+  checkLtoParameters(rule.beta, 1, 1, what);
+}
+
+/** The deterministic part of the rule: which candidates are drawn, rejected and finished, and the cost. */
+function screen(pool: EarlyRejectionPool, rule: EarlyRejectionRule): Omit<EarlyRejectionOutcome, 'run' | 'correct'> {
+  const n = poolSize(pool);
+  const { rewards, costs } = pool.checkpoints;
+  const finished: number[] = [];
+  let latentSteps = 0;
+  let candidates = 0;
+  let rejected = 0;
+  let bestRejected = -1;
+  let bestRejectedReward = -Infinity;
+  let bestRejectedCost = 0;
+  for (let i = 0; i < n && finished.length < rule.survivors; i++) {
+    candidates++;
+    const full = pool.latentSteps[i]!;
+    let stoppedAt = -1;
+    for (let c = 0; c < rule.thresholds.length; c++) {
+      if (costs[c]![i]! >= full) break;
+      if (rewards[c]![i]! < rule.thresholds[c]!) {
+        stoppedAt = c;
+        break;
+      }
+    }
+    if (stoppedAt < 0) {
+      finished.push(i);
+      latentSteps += full;
+    } else {
+      rejected++;
+      const spent = costs[stoppedAt]![i]!;
+      latentSteps += spent;
+      if (rewards[stoppedAt]![i]! > bestRejectedReward) {
+        bestRejected = i;
+        bestRejectedReward = rewards[stoppedAt]![i]!;
+        bestRejectedCost = spent;
+      }
+    }
+  }
+  let fallback = false;
+  if (finished.length === 0) {
+    fallback = true;
+    finished.push(bestRejected);
+    latentSteps += pool.latentSteps[bestRejected]! - bestRejectedCost;
+  }
+  return { latentSteps, candidates, rejected, finished, fallback };
+}
+
+/** Runs the rule on one question; the final LTO draw uses `seed` (derive it per question). */
+export function earlyRejectionSample(pool: EarlyRejectionPool, rule: EarlyRejectionRule, seed: Seed): EarlyRejectionOutcome {
+  checkEarlyRejectionPool(pool, 'earlyRejectionSample: pool');
+  checkRule(rule, pool.checkpoints.rewards.length, 'earlyRejectionSample');
+  const s = screen(pool, rule);
+  const choice = ltoSample(s.finished.map((i) => pool.rewards[i]!), { beta: rule.beta, seed });
+  const run = s.finished[choice.selected]!;
+  return { ...s, run, correct: Boolean(pool.correct[run]) };
+}
+
+/** Per-checkpoint thresholds: the q-quantile of the prefix rewards of the runs that reach each checkpoint (-Infinity when none does, or q = 0). */
+export function rejectionThresholds(pools: readonly EarlyRejectionPool[], quantile: number): number[] {
+  checkEarlyRejectionPools(pools, 'rejectionThresholds');
+  if (typeof quantile !== 'number' || !(quantile >= 0 && quantile <= 1)) throw new Error(`rejectionThresholds: quantile is ${quantile}; expected a number in [0, 1]`);
+  const checkpoints = pools[0]!.checkpoints.rewards.length;
+  return Array.from({ length: checkpoints }, (_, c) => {
+    if (quantile === 0) return -Infinity;
+    const values: number[] = [];
+    for (const pool of pools) {
+      for (let i = 0; i < poolSize(pool); i++) if (pool.checkpoints.costs[c]![i]! < pool.latentSteps[i]!) values.push(pool.checkpoints.rewards[c]![i]!);
+    }
+    return values.length === 0 ? -Infinity : quantileSorted(values.sort((a, b) => a - b), quantile);
+  });
+}
+
+/** Checks pools for early rejection: non-empty, valid, all with the same number of checkpoints. */
+export function checkEarlyRejectionPools(pools: readonly EarlyRejectionPool[], what: string): void {
+  if (!Array.isArray(pools) || pools.length === 0) throw new Error(`${what}: pools is empty; expected at least one question`);
+  pools.forEach((p, q) => checkEarlyRejectionPool(p, `${what}: pools[${q}]`));
+  const c = pools[0]!.checkpoints.rewards.length;
+  pools.forEach((p, q) => {
+    if (p.checkpoints.rewards.length !== c) throw new Error(`${what}: pools[${q}] has ${p.checkpoints.rewards.length} checkpoints but pools[0] has ${c}; expected the same checkpoints everywhere`);
+  });
+}
+
+/**
+ * Expected accuracy of the rule (the screening is deterministic; the final LTO draw is averaged
+ * exactly with its selection probabilities) and the mean latent steps per question.
+ */
+export function expectedEarlyRejection(pools: readonly EarlyRejectionPool[], rule: EarlyRejectionRule): { accuracy: number; latentSteps: number } {
+  checkEarlyRejectionPools(pools, 'expectedEarlyRejection');
+  checkRule(rule, pools[0]!.checkpoints.rewards.length, 'expectedEarlyRejection');
+  let accuracy = 0;
+  let steps = 0;
+  for (const pool of pools) {
+    const s = screen(pool, rule);
+    const p = ltoSelectionProbabilities(s.finished.map((i) => pool.rewards[i]!), rule.beta);
+    s.finished.forEach((run, k) => {
+      if (pool.correct[run]) accuracy += p[k]!;
+    });
+    steps += s.latentSteps;
+  }
+  return { accuracy: accuracy / pools.length, latentSteps: steps / pools.length };
+}
+
+export interface EarlyRejectionEvaluation {
+  readonly rule: EarlyRejectionRule;
+  readonly selected: Int32Array;
+  readonly correct: Uint8Array;
+  readonly accuracy: number;
+  readonly interval: Interval;
+  /** Latent steps computed over all questions. */
+  readonly latentSteps: number;
+  /** Candidates drawn, stopped early, and questions that needed the fallback, over all questions. */
+  readonly candidates: number;
+  readonly rejected: number;
+  readonly fallbacks: number;
+}
+
+/**
+ * Applies the rule to every question and summarises with a bootstrap interval over questions. The
+ * final draw of question q uses the same stream as LTO's in `applyMethod` (seed, 'lto', q), so with
+ * nothing rejected and S = N the output is LTO's, question by question.
+ */
+export function evaluateEarlyRejection(pools: readonly EarlyRejectionPool[], rule: EarlyRejectionRule, options: { seed?: Seed; bootstrap?: { samples?: number; level?: number; seed?: Seed } } = {}): EarlyRejectionEvaluation {
+  checkEarlyRejectionPools(pools, 'evaluateEarlyRejection');
+  checkRule(rule, pools[0]!.checkpoints.rewards.length, 'evaluateEarlyRejection');
+  const selected = new Int32Array(pools.length);
+  const correct = new Uint8Array(pools.length);
+  let latentSteps = 0;
+  let candidates = 0;
+  let rejected = 0;
+  let fallbacks = 0;
+  pools.forEach((pool, q) => {
+    const o = earlyRejectionSample(pool, rule, deriveSeed(options.seed ?? 0, 'lto', q));
+    selected[q] = o.run;
+    correct[q] = o.correct ? 1 : 0;
+    latentSteps += o.latentSteps;
+    candidates += o.candidates;
+    rejected += o.rejected;
+    if (o.fallback) fallbacks++;
+  });
+  const interval = meanInterval(correct, { samples: options.bootstrap?.samples ?? 1000, level: options.bootstrap?.level ?? 0.95, seed: options.bootstrap?.seed ?? 0 });
+  return { rule, selected, correct, accuracy: interval.estimate, interval, latentSteps, candidates, rejected, fallbacks };
+}
+
+export interface EarlyRejectionGridPoint {
+  readonly quantile: number;
+  readonly survivors: number;
+  readonly thresholds: readonly number[];
+  /** Expected accuracy and mean latent steps per question on the pools the choice was made on. */
+  readonly accuracy: number;
+  readonly latentSteps: number;
+}
+
+export interface EarlyRejectionChoice {
+  readonly chosen: EarlyRejectionGridPoint;
+  /** LTO (every candidate finished, same beta) on the same pools: the reference. */
+  readonly reference: { readonly accuracy: number; readonly latentSteps: number };
+  readonly grid: readonly EarlyRejectionGridPoint[];
+}
+
+/**
+ * Chooses (q, S) on validation pools: among every quantile x survivors pair, the one with the
+ * fewest mean latent steps whose expected accuracy is at least LTO's minus `tolerance`
+ * (ties: higher accuracy, then earlier in the grid); if none qualifies, the most accurate.
+ */
+export function chooseEarlyRejection(validationPools: readonly EarlyRejectionPool[], options: { beta: number; quantiles: readonly number[]; survivors: readonly number[]; tolerance?: number }): EarlyRejectionChoice {
+  checkEarlyRejectionPools(validationPools, 'chooseEarlyRejection');
+  if (!Array.isArray(options.quantiles) || options.quantiles.length === 0) throw new Error('chooseEarlyRejection: quantiles is empty; expected at least one quantile in [0, 1]');
+  if (!Array.isArray(options.survivors) || options.survivors.length === 0) throw new Error('chooseEarlyRejection: survivors is empty; expected at least one S >= 1');
+  const tolerance = options.tolerance ?? 0.01;
+  if (!(tolerance >= 0) || !Number.isFinite(tolerance)) throw new Error(`chooseEarlyRejection: tolerance is ${tolerance}; expected a finite number >= 0`);
+  const checkpoints = validationPools[0]!.checkpoints.rewards.length;
+  const everything: EarlyRejectionRule = { thresholds: new Array<number>(checkpoints).fill(-Infinity), survivors: Math.max(...validationPools.map(poolSize)), beta: options.beta };
+  const reference = expectedEarlyRejection(validationPools, everything);
+  const grid: EarlyRejectionGridPoint[] = [];
+  for (const quantile of options.quantiles) {
+    const thresholds = rejectionThresholds(validationPools, quantile);
+    for (const survivors of options.survivors) {
+      const e = expectedEarlyRejection(validationPools, { thresholds, survivors, beta: options.beta });
+      grid.push({ quantile, survivors, thresholds, accuracy: e.accuracy, latentSteps: e.latentSteps });
+    }
+  }
+  const qualifying = grid.filter((g) => g.accuracy >= reference.accuracy - tolerance - 1e-12);
+  const chosen = qualifying.length > 0
+    ? qualifying.reduce((a, b) => (b.latentSteps < a.latentSteps || (b.latentSteps === a.latentSteps && b.accuracy > a.accuracy) ? b : a))
+    : grid.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
+  return { chosen, reference, grid };
+}
+
+/** Restricts an early-rejection pool to its first n runs. */
+export function firstEarlyRejectionRuns(pool: EarlyRejectionPool, n: number): EarlyRejectionPool {
+  if (!Number.isInteger(n) || n < 1 || n > poolSize(pool)) throw new Error(`firstEarlyRejectionRuns: n is ${n}; expected an integer in 1..${poolSize(pool)}`);
+  const take = (v: ArrayLike<number>): number[] => Array.from({ length: n }, (_, i) => v[i]!);
+  return {
+    ...pool,
+    answers: pool.answers.slice(0, n),
+    correct: Array.from({ length: n }, (_, i) => Boolean(pool.correct[i])),
+    rewards: take(pool.rewards),
+    ...(pool.coeR !== undefined ? { coeR: take(pool.coeR) } : {}),
+    ...(pool.coeC !== undefined ? { coeC: take(pool.coeC) } : {}),
+    latentSteps: take(pool.latentSteps),
+    checkpoints: { rewards: pool.checkpoints.rewards.map(take), costs: pool.checkpoints.costs.map(take) },
+  };
+}
+
+/** Token-prefix trajectories of a set: for each checkpoint k, every run's latents mean-pooled over its first min(k, tokens) tokens. */
+export interface TokenPrefixes {
+  /** k: number of generated tokens seen at each checkpoint (increasing). */
+  readonly tokens: readonly number[];
+  /** One [runs, T + 1, width] array per checkpoint. */
+  readonly trajectories: readonly TrajectoryArray[];
+}
+
+/** Checks token-prefix checkpoints: increasing positive integers. */
+export function checkTokenCheckpoints(tokens: readonly number[], what: string): void {
+  if (!Array.isArray(tokens) || tokens.length === 0) throw new Error(`${what}: token checkpoints are empty; expected increasing positive integers`);
+  tokens.forEach((k, c) => {
+    if (!Number.isInteger(k) || k < 1 || (c > 0 && k <= tokens[c - 1]!)) throw new Error(`${what}: token checkpoint ${c} is ${k}; expected increasing positive integers`);
+  });
+}
+
+/**
+ * Mean-pools each run's first k token latents (the set must have been sampled with
+ * `keepTokenLatents: true` and mean pooling), for every k in `tokens`. This is what an online
+ * sampler can score after generating k tokens of a candidate.
+ */
+export function tokenPrefixTrajectories(set: TrajectorySet, tokens: readonly number[]): TokenPrefixes {
+  checkTokenCheckpoints(tokens, 'tokenPrefixTrajectories');
+  if (!set.tokenLatents) throw new Error('tokenPrefixTrajectories: the set has no token latents; sample it with keepTokenLatents: true');
+  const { states, width } = set;
+  const per = states * width;
+  const trajectories = tokens.map(() => new Float32Array(set.size * per));
+  const sum = new Float64Array(per);
+  for (let r = 0; r < set.size; r++) {
+    const latents = set.tokenLatentsOf(r);
+    const count = set.runs[r]!.tokens;
+    sum.fill(0);
+    let used = 0;
+    tokens.forEach((k, c) => {
+      const upTo = Math.min(k, count);
+      for (; used < upTo; used++) for (let i = 0; i < per; i++) sum[i]! += latents[used * per + i]!;
+      const out = trajectories[c]!;
+      for (let i = 0; i < per; i++) out[r * per + i] = sum[i]! / used;
+    });
+  }
+  return { tokens: [...tokens], trajectories: trajectories.map((data) => ({ data, runs: set.size, steps: states, width })) };
+}

@@ -1,0 +1,604 @@
+/**
+ * The full LTO evaluation of one or more domains, as one library call (used by `lto optimize`
+ * and the notebooks). Per domain, from train / validation / test trajectory sets:
+ *   1. train the LRM on train, keeping the epoch that is best on validation (never test);
+ *   2. choose beta on validation pools (expected LTO accuracy, `chooseBeta`);
+ *   3. build test pools (answers, correctness, LRM rewards, CoE-R / CoE-C from the trajectories,
+ *      latent steps) with the first N runs of every question, and run every method with 95%
+ *      bootstrap intervals and paired tests of LTO against each baseline;
+ *   4. early rejection (early-rejection.ts): thresholds and (q, S) chosen on validation, reported
+ *      on test as method `lto_early` next to LTO, with a paired comparison;
+ *   5. sweeps on test (reported, never used to choose): accuracy versus N = 1..N, versus beta,
+ *      versus steps.
+ * Then, with several domains, the cross-domain matrix (the paper's Fig. 4).
+ *
+ * Latent steps. A run costs tokens x (T + 1): one unit per latent state latent.0..latent.T of
+ * every generated token (the initial state / prelude counted as one), the same unit for every
+ * method. A candidate stopped after k tokens costs k x (T + 1); stopped at step t of every token,
+ * tokens x (t + 1).
+ *
+ * "Versus steps" has two honest readings, both reported:
+ *   - `versus_steps.prefix`: the answers (and their cost) stay those of the full T-step runs; only
+ *     the LRM's view is cut to the first s states latent.0..latent.{s-1}. Test AUROC, LTO and
+ *     best-of-N accuracy with those prefix rewards show how many steps the reward needs.
+ *   - `versus_steps.depths`: test sets sampled with other recurrence depths T' (when given):
+ *     every method evaluated on them, with the LRM and beta of the main T (the LRM reads any
+ *     length). This is the paper's "16 instead of 32 steps" ablation: accuracy of the model itself
+ *     at depth T'.
+ * Early rejection uses token prefixes when validation and test token-prefix trajectories are given
+ * (`tokenPrefixes`; realisable while sampling: after k tokens the sampler can score the pooled
+ * latents so far), else step prefixes of every token, reported with `realisable: false`: step
+ * t of token k + 1 needs token k, decoded only after step T, so an autoregressive sampler cannot
+ * compute the step prefix of a whole answer without computing (almost) all of it; the saving
+ * shown is then an idealised bound.
+ */
+import { calibration, thresholdMetrics } from '../reward/metrics.js';
+import type { LabelledTrajectories } from '../reward/labelled-trajectories.js';
+import type { LatentRewardModel } from '../reward/reward-model.js';
+import { trainRewardModel, type TrainRewardModelOptions } from '../reward/train-reward-model.js';
+import type { FitResult } from '../reward/fit.js';
+import { chainOfEmbedding } from '../analysis/chain-of-embedding.js';
+import { rocAuc } from '../stats/roc.js';
+import { bootstrapInterval, pairedBootstrapPValue, type Interval } from '../stats/bootstrap.js';
+import { deriveSeed, type Seed } from '../tensor/random.js';
+import type { TrajectorySet } from '../thoughts/trajectory-set.js';
+import type { QuestionPool } from './candidate-pool.js';
+import { evaluateMethods, type Evaluation } from './evaluation.js';
+import type { MethodName } from './methods.js';
+import { accuracyVersusBeta, accuracyVersusRuns, chooseBeta } from './sweeps.js';
+import {
+  checkTokenCheckpoints,
+  chooseEarlyRejection,
+  evaluateEarlyRejection,
+  type EarlyRejectionPool,
+  type TokenPrefixes,
+} from './early-rejection.js';
+
+/** One domain's trajectory sets (sampled from the same model with the same settings). */
+export interface DomainSets {
+  readonly domain: string;
+  readonly train: TrajectorySet;
+  readonly validation: TrajectorySet;
+  readonly test: TrajectorySet;
+  /** Token-prefix trajectories of the validation and test sets (same runs, same order), for realisable early rejection. */
+  readonly tokenPrefixes?: { readonly validation: TokenPrefixes; readonly test: TokenPrefixes };
+  /** Test sets of the same questions sampled with other recurrence depths T' (accuracy versus steps). */
+  readonly depthTests?: readonly TrajectorySet[];
+}
+
+export interface EarlyRejectionSettings {
+  /** `tokens` (needs tokenPrefixes), `steps`, or `auto` (tokens when given; default). */
+  readonly prefix?: 'auto' | 'tokens' | 'steps';
+  /** Step mode: prefix lengths in states (2..T); default floor((T+1)/4) and floor((T+1)/2). */
+  readonly states?: readonly number[];
+  /** Quantiles q tried for the thresholds (default 0, 0.1, ..., 0.7). */
+  readonly quantiles?: readonly number[];
+  /** Survivor counts S tried (default round(N x {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1})). */
+  readonly survivors?: readonly number[];
+  /** Accuracy LTO may lose on validation (default 0.01). */
+  readonly tolerance?: number;
+}
+
+export interface ExperimentOptions {
+  /** N: runs per question used (default: the smallest number of runs any test or validation question has). */
+  readonly runs?: number;
+  readonly seed?: Seed;
+  /** Betas tried on validation and swept on test (default 1e-4, 1e-3, 1e-2, 1e-1, 1). */
+  readonly betas?: readonly number[];
+  /** The reward model and its training (default: the paper's transformer LRM, 10 epochs, selection by F1 as in the paper). */
+  readonly lrm?: TrainRewardModelOptions;
+  /** Bootstrap resamples for the main results (default 1000) and for the sweeps (default 200). */
+  readonly bootstrapSamples?: number;
+  readonly sweepBootstrapSamples?: number;
+  /** Prefix lengths (states) for `versus_steps.prefix` and the prefix AUROC (default: up to 9 evenly spaced values from 1 to T+1). */
+  readonly prefixStates?: readonly number[];
+  readonly earlyRejection?: EarlyRejectionSettings;
+  /** Cross-domain matrix (default: when there are at least two domains). */
+  readonly crossDomain?: boolean;
+  readonly onProgress?: (message: string) => void;
+}
+
+export const DEFAULT_BETAS: readonly number[] = [1e-4, 1e-3, 1e-2, 1e-1, 1];
+
+/** The JSON entry of one method. */
+export interface MethodJson {
+  readonly accuracy: number;
+  readonly ci_low: number;
+  readonly ci_high: number;
+  readonly latent_steps: number;
+}
+
+export interface ComparisonJson {
+  readonly baseline: string;
+  readonly difference: number;
+  readonly ci_low: number;
+  readonly ci_high: number;
+  readonly p_value: number;
+}
+
+export interface LrmJson {
+  /** On test (null when the test split has a single class). */
+  readonly auroc: number | null;
+  readonly f1: number;
+  readonly accuracy: number;
+  readonly precision: number;
+  readonly recall: number;
+  readonly ece: number;
+  readonly kind: string;
+  readonly best_epoch: number;
+  readonly epochs_run: number;
+  readonly stop_reason: string;
+  /** The kept epoch's validation scores. */
+  readonly validation: { readonly auroc: number; readonly f1: number };
+}
+
+export interface EarlyRejectionJson {
+  readonly prefix: 'tokens' | 'steps';
+  readonly realisable: boolean;
+  /** Token counts (tokens mode) or prefix lengths in states (steps mode). */
+  readonly checkpoints: readonly number[];
+  readonly chosen: { readonly quantile: number; readonly survivors: number; readonly thresholds: readonly (number | null)[] };
+  readonly validation: { readonly accuracy: number; readonly latent_steps_per_question: number; readonly lto_accuracy: number; readonly lto_latent_steps_per_question: number };
+  readonly test: MethodJson & { readonly lto_accuracy: number; readonly lto_latent_steps: number; readonly step_fraction: number; readonly candidates: number; readonly rejected: number; readonly fallbacks: number };
+  /** lto_early minus lto on test, paired over questions. */
+  readonly versus_lto: ComparisonJson;
+  readonly grid: readonly { readonly quantile: number; readonly survivors: number; readonly validation_accuracy: number; readonly validation_latent_steps: number; readonly test_accuracy: number; readonly test_latent_steps: number }[];
+}
+
+export interface DomainResult {
+  readonly questions: number;
+  readonly n_runs: number;
+  /** Recurrence steps T of the sets. */
+  readonly steps: number;
+  /** Null when the LRM could not be trained (see lrm_error); only reward-free methods are then reported. */
+  readonly beta: number | null;
+  readonly beta_candidates: readonly { readonly beta: number; readonly validation_accuracy: number }[];
+  readonly lrm: LrmJson | null;
+  readonly lrm_error?: string;
+  readonly methods: Partial<Record<MethodName | 'lto_early', MethodJson>>;
+  readonly lto_versus: readonly ComparisonJson[];
+  readonly versus_runs: readonly { readonly runs: number; readonly methods: Partial<Record<MethodName, MethodJson>> }[];
+  readonly versus_beta: readonly ({ readonly beta: number } & MethodJson)[];
+  readonly versus_steps: {
+    readonly prefix: readonly { readonly states: number; readonly auroc: number | null; readonly lto: number; readonly best_of_n: number }[];
+    readonly depths: readonly { readonly steps: number; readonly methods: Partial<Record<MethodName, MethodJson>> }[];
+  };
+  readonly early_rejection: EarlyRejectionJson | null;
+  readonly notes: readonly string[];
+}
+
+export interface CrossDomainJson {
+  /** Rows: the LRM's training domain (and `pooled`: all domains' train splits together). */
+  readonly sources: readonly string[];
+  /** Columns: the evaluation domain (its test split). */
+  readonly targets: readonly string[];
+  readonly auroc: readonly (readonly (number | null)[])[];
+  readonly lto_accuracy: readonly (readonly (number | null)[])[];
+  /** Beta of each row, chosen on the source's validation split(s) with that LRM. */
+  readonly beta: readonly (number | null)[];
+}
+
+export interface ExperimentResult {
+  readonly domains: Record<string, DomainResult>;
+  /** The beta chosen for each domain (null where no LRM). */
+  readonly beta: Record<string, number | null>;
+  readonly n_runs: number;
+  readonly seed: Seed;
+  readonly cross_domain: CrossDomainJson | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pools from trajectory sets
+
+/** Run indices of every question, ordered by run number and cut to the first n. */
+export function questionGroups(set: TrajectorySet, n: number | undefined, what: string): number[][] {
+  const groups = [...set.runsByQuestion().entries()].map(([id, runs]) => {
+    const ordered = [...runs].sort((a, b) => set.runs[a]!.run - set.runs[b]!.run);
+    if (n !== undefined && ordered.length < n) throw new Error(`${what}: question ${id} has ${ordered.length} runs; N = ${n} needs at least that many`);
+    return n === undefined ? ordered : ordered.slice(0, n);
+  });
+  if (groups.length === 0) throw new Error(`${what}: the set has no runs`);
+  return groups;
+}
+
+/** Smallest number of runs per question in a set. */
+export function minimumRuns(set: TrajectorySet): number {
+  return Math.min(...[...set.runsByQuestion().values()].map((r) => r.length));
+}
+
+/** Latent steps of every run: tokens x (T + 1). */
+export function runLatentSteps(set: TrajectorySet): Float64Array {
+  return Float64Array.from(set.runs, (r) => r.tokens * set.states);
+}
+
+/** CoE-R and CoE-C of every run, or undefined (with the reason) when a chain is degenerate. */
+function coeScores(set: TrajectorySet): { coeR: Float64Array; coeC: Float64Array } | string {
+  try {
+    const coe = chainOfEmbedding(set.trajectories);
+    return { coeR: coe.coeR, coeC: coe.coeC };
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** Pools of a set: one per group, with the given per-run rewards (indexed like the set). */
+export function poolsFromSet(set: TrajectorySet, groups: readonly number[][], rewards: ArrayLike<number>, coe?: { coeR: ArrayLike<number>; coeC: ArrayLike<number> }): QuestionPool[] {
+  const steps = runLatentSteps(set);
+  return groups.map((g) => ({
+    answers: g.map((i) => (set.runs[i]!.answer ?? '').trim()),
+    correct: g.map((i) => set.runs[i]!.correct),
+    rewards: g.map((i) => rewards[i]!),
+    ...(coe ? { coeR: g.map((i) => coe.coeR[i]!), coeC: g.map((i) => coe.coeC[i]!) } : {}),
+    latentSteps: g.map((i) => steps[i]!),
+  }));
+}
+
+function labelled(sets: readonly TrajectorySet[]): LabelledTrajectories {
+  if (sets.length === 1) return { trajectories: sets[0]!.trajectories, correct: sets[0]!.correct() };
+  const { steps, width } = sets[0]!.trajectories;
+  for (const s of sets) if (s.states !== steps || s.width !== width) throw new Error(`runExperiment: sets of ${steps} states x width ${width} and ${s.states} x ${s.width} cannot be pooled`);
+  const runs = sets.reduce((a, s) => a + s.size, 0);
+  const data = new Float32Array(runs * steps * width);
+  let at = 0;
+  for (const s of sets) {
+    data.set(s.trajectories.data, at);
+    at += s.trajectories.data.length;
+  }
+  return { trajectories: { data, runs, steps, width }, correct: sets.flatMap((s) => s.correct()) };
+}
+
+function classes(labels: ArrayLike<boolean>): { positives: number; negatives: number } {
+  let positives = 0;
+  for (let i = 0; i < labels.length; i++) if (labels[i]) positives++;
+  return { positives, negatives: labels.length - positives };
+}
+
+function aurocOrNull(scores: ArrayLike<number>, labels: ArrayLike<boolean>): number | null {
+  const { positives, negatives } = classes(labels);
+  return positives > 0 && negatives > 0 ? rocAuc(scores, labels) : null;
+}
+
+function methodJson(r: { accuracy: number; interval: Interval; latentSteps: number }): MethodJson {
+  return { accuracy: r.accuracy, ci_low: r.interval.lower, ci_high: r.interval.upper, latent_steps: r.latentSteps };
+}
+
+function methodsJson(e: Evaluation): Partial<Record<MethodName, MethodJson>> {
+  const out: Partial<Record<MethodName, MethodJson>> = {};
+  for (const [name, r] of Object.entries(e.methods)) out[name as MethodName] = methodJson(r);
+  return out;
+}
+
+/** -Infinity (nothing rejected) becomes null in JSON. */
+function finiteOrNull(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Trained reward models
+
+interface TrainedLrm {
+  readonly model: LatentRewardModel;
+  readonly fit: FitResult;
+}
+
+async function trainLrm(name: string, train: LabelledTrajectories, validation: LabelledTrajectories, options: ExperimentOptions, seed: Seed): Promise<TrainedLrm | string> {
+  for (const [split, set] of [['train', train], ['validation', validation]] as const) {
+    const c = classes(set.correct);
+    if (c.positives === 0 || c.negatives === 0) return `the ${name} ${split} split has ${c.positives} correct and ${c.negatives} incorrect runs; the LRM needs both`;
+  }
+  const lrm: TrainRewardModelOptions = { epochs: 10, selectBy: 'f1', ...options.lrm, seed: options.lrm?.seed ?? deriveSeed(seed, 'lrm', name) };
+  return trainRewardModel(train, validation, lrm);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Early rejection pools
+
+function defaultStates(states: number): number[] {
+  return [...new Set([Math.floor(states / 4), Math.floor(states / 2)])].filter((s) => s >= 2 && s < states);
+}
+
+/** Per-run prefix rewards and costs at each checkpoint (indexed like the set). */
+function checkpointData(model: LatentRewardModel, set: TrajectorySet, mode: 'tokens' | 'steps', checkpoints: readonly number[], prefixes: TokenPrefixes | undefined): { rewards: Float32Array[]; costs: Float64Array[] } {
+  if (mode === 'steps') {
+    return {
+      rewards: checkpoints.map((s) => model.score(set.trajectories, { steps: s })),
+      costs: checkpoints.map((s) => Float64Array.from(set.runs, (r) => r.tokens * s)),
+    };
+  }
+  const p = prefixes!;
+  return {
+    rewards: p.trajectories.map((t) => model.score(t)),
+    costs: p.tokens.map((k) => Float64Array.from(set.runs, (r) => Math.min(k, r.tokens) * set.states)),
+  };
+}
+
+function earlyPools(pools: readonly QuestionPool[], groups: readonly number[][], data: { rewards: Float32Array[]; costs: Float64Array[] }): EarlyRejectionPool[] {
+  return pools.map((pool, q) => ({
+    ...pool,
+    latentSteps: pool.latentSteps!,
+    checkpoints: {
+      rewards: data.rewards.map((r) => groups[q]!.map((i) => r[i]!)),
+      costs: data.costs.map((k) => groups[q]!.map((i) => k[i]!)),
+    },
+  }));
+}
+
+function checkTokenPrefixes(p: TokenPrefixes, set: TrajectorySet, what: string): void {
+  checkTokenCheckpoints(p.tokens, what);
+  if (p.trajectories.length !== p.tokens.length) throw new Error(`${what}: ${p.trajectories.length} arrays for ${p.tokens.length} token checkpoints`);
+  for (const t of p.trajectories) {
+    if (t.runs !== set.size || t.steps !== set.states || t.width !== set.width) throw new Error(`${what}: a prefix array is ${t.runs} x ${t.steps} x ${t.width}; the set is ${set.size} x ${set.states} x ${set.width}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The experiment
+
+function checkSets(d: DomainSets): void {
+  if (!d || typeof d.domain !== 'string' || d.domain === '') throw new Error('runExperiment: every domain needs a non-empty name');
+  for (const split of ['train', 'validation', 'test'] as const) {
+    if (!d[split] || typeof d[split].runsByQuestion !== 'function') throw new Error(`runExperiment: domain ${d.domain}: ${split} is not a TrajectorySet`);
+    if (d[split].size === 0) throw new Error(`runExperiment: domain ${d.domain}: the ${split} set is empty`);
+  }
+  const { width, states } = d.train;
+  for (const split of ['validation', 'test'] as const) {
+    if (d[split].width !== width || d[split].states !== states) throw new Error(`runExperiment: domain ${d.domain}: ${split} is ${d[split].states} states x width ${d[split].width}, train is ${states} x ${width}`);
+  }
+  if (d.tokenPrefixes) {
+    checkTokenPrefixes(d.tokenPrefixes.validation, d.validation, `runExperiment: domain ${d.domain}: tokenPrefixes.validation`);
+    checkTokenPrefixes(d.tokenPrefixes.test, d.test, `runExperiment: domain ${d.domain}: tokenPrefixes.test`);
+    if (d.tokenPrefixes.validation.tokens.join() !== d.tokenPrefixes.test.tokens.join()) throw new Error(`runExperiment: domain ${d.domain}: validation and test token checkpoints differ`);
+  }
+  for (const t of d.depthTests ?? []) if (t.width !== width) throw new Error(`runExperiment: domain ${d.domain}: a depth test set has width ${t.width}, expected ${width}`);
+}
+
+function checkOptions(o: ExperimentOptions, domains: readonly DomainSets[]): { runs: number; betas: number[] } {
+  const betas = [...(o.betas ?? DEFAULT_BETAS)];
+  if (betas.length === 0) throw new Error('runExperiment: betas is empty; expected at least one beta > 0');
+  betas.forEach((b, i) => {
+    if (typeof b !== 'number' || !(b > 0)) throw new Error(`runExperiment: betas[${i}] is ${b}; expected a number > 0`);
+  });
+  const available = Math.min(...domains.flatMap((d) => [minimumRuns(d.validation), minimumRuns(d.test)]));
+  const runs = o.runs ?? available;
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`runExperiment: runs (N) is ${runs}; expected a positive integer`);
+  if (runs > available) throw new Error(`runExperiment: runs (N) is ${runs} but some validation or test question has only ${available} runs`);
+  for (const [name, v] of [['bootstrapSamples', o.bootstrapSamples], ['sweepBootstrapSamples', o.sweepBootstrapSamples]] as const) {
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new Error(`runExperiment: ${name} is ${v}; expected a positive integer`);
+  }
+  const prefix = o.earlyRejection?.prefix ?? 'auto';
+  if (!['auto', 'tokens', 'steps'].includes(prefix)) throw new Error(`runExperiment: earlyRejection.prefix is ${JSON.stringify(prefix)}; expected "auto", "tokens" or "steps"`);
+  if (prefix === 'tokens') for (const d of domains) if (!d.tokenPrefixes) throw new Error(`runExperiment: earlyRejection.prefix is "tokens" but domain ${d.domain} has no tokenPrefixes`);
+  return { runs, betas };
+}
+
+/** Runs the whole evaluation; see the module comment. Trained LRMs are disposed before returning. */
+export async function runExperiment(domains: readonly DomainSets[], options: ExperimentOptions = {}): Promise<ExperimentResult> {
+  if (!Array.isArray(domains) || domains.length === 0) throw new Error('runExperiment: domains is empty; expected at least one {domain, train, validation, test}');
+  domains.forEach(checkSets);
+  const names = domains.map((d) => d.domain);
+  if (new Set(names).size !== names.length) throw new Error(`runExperiment: domain names must be unique, got ${names.join(', ')}`);
+  const { runs, betas } = checkOptions(options, domains);
+  const seed = options.seed ?? 0;
+  const progress = options.onProgress ?? (() => undefined);
+  const crossDomain = options.crossDomain ?? domains.length > 1;
+  const models = new Map<string, TrainedLrm | string>();
+  try {
+    for (const d of domains) {
+      progress(`${d.domain}: training the LRM on ${d.train.size} runs`);
+      models.set(d.domain, await trainLrm(d.domain, labelled([d.train]), labelled([d.validation]), options, seed));
+    }
+    const results: Record<string, DomainResult> = {};
+    for (const d of domains) {
+      progress(`${d.domain}: evaluating`);
+      results[d.domain] = evaluateDomain(d, models.get(d.domain)!, runs, betas, options, seed);
+    }
+    let cross: CrossDomainJson | null = null;
+    if (crossDomain) {
+      if (domains.length > 1) {
+        progress('pooled: training the LRM on every domain');
+        models.set('pooled', await trainLrm('pooled', labelled(domains.map((d) => d.train)), labelled(domains.map((d) => d.validation)), options, seed));
+      }
+      cross = crossDomainMatrix(domains, models, runs, betas, seed);
+    }
+    const beta: Record<string, number | null> = {};
+    for (const [name, r] of Object.entries(results)) beta[name] = r.beta;
+    return { domains: results, beta, n_runs: runs, seed, cross_domain: cross };
+  } finally {
+    for (const m of models.values()) if (typeof m !== 'string') m.model.dispose();
+  }
+}
+
+function evaluateDomain(d: DomainSets, trained: TrainedLrm | string, runs: number, betas: readonly number[], options: ExperimentOptions, seed: Seed): DomainResult {
+  const notes: string[] = [];
+  const samples = options.bootstrapSamples ?? 1000;
+  const sweepSamples = options.sweepBootstrapSamples ?? 200;
+  const evalSeed = deriveSeed(seed, 'methods', d.domain);
+  const bootstrap = { samples, seed: deriveSeed(seed, 'bootstrap', d.domain) };
+  const sweepBootstrap = { samples: sweepSamples, seed: deriveSeed(seed, 'bootstrap', d.domain) };
+  const testGroups = questionGroups(d.test, runs, `runExperiment: domain ${d.domain}: test`);
+  const validationGroups = questionGroups(d.validation, runs, `runExperiment: domain ${d.domain}: validation`);
+  const coe = coeScores(d.test);
+  if (typeof coe === 'string') notes.push(`CoE scores unavailable on test: ${coe}`);
+  const testCoe = typeof coe === 'string' ? undefined : coe;
+  const base = { questions: testGroups.length, n_runs: runs, steps: d.test.states - 1 };
+
+  if (typeof trained === 'string') {
+    const pools = poolsFromSet(d.test, testGroups, new Float32Array(d.test.size), testCoe);
+    const free: MethodName[] = ['single', 'majority', ...(testCoe ? (['coe_r', 'coe_c'] as const) : []), 'oracle'];
+    const e = evaluateMethods(pools, { beta: 1, methods: free, seed: evalSeed, bootstrap });
+    return {
+      ...base, beta: null, beta_candidates: [], lrm: null, lrm_error: trained, methods: methodsJson(e), lto_versus: [],
+      versus_runs: accuracyVersusRuns(pools, range(1, runs), { beta: 1, methods: free, seed: evalSeed, bootstrap: sweepBootstrap }).map((p) => ({ runs: p.runs, methods: sweepJson(p.methods) })),
+      versus_beta: [], versus_steps: { prefix: [], depths: [] }, early_rejection: null, notes,
+    };
+  }
+
+  const { model, fit } = trained;
+  const validationRewards = model.score(d.validation.trajectories);
+  const validationPools = poolsFromSet(d.validation, validationGroups, validationRewards);
+  const choice = chooseBeta(validationPools, betas);
+  const beta = choice.beta;
+
+  const testRewards = model.score(d.test.trajectories);
+  const testPools = poolsFromSet(d.test, testGroups, testRewards, testCoe);
+  const e = evaluateMethods(testPools, { beta, seed: evalSeed, bootstrap });
+  const testLabels = d.test.correct();
+  const lrm = lrmJson(model, fit, testRewards, testLabels);
+  if (lrm.auroc === null) notes.push('test AUROC undefined: the test split has a single class');
+
+  const states = d.test.states;
+  const prefixStates = options.prefixStates ? [...options.prefixStates] : evenlySpaced(states, 9);
+  for (const s of prefixStates) if (!Number.isInteger(s) || s < 1 || s > states) throw new Error(`runExperiment: prefixStates has ${s}; expected integers in 1..${states}`);
+  const prefix = prefixStates.map((s) => {
+    const rewards = s === states ? testRewards : model.score(d.test.trajectories, { steps: s });
+    const pools = poolsFromSet(d.test, testGroups, rewards);
+    const r = evaluateMethods(pools, { beta, methods: ['lto', 'best_of_n'], seed: evalSeed, compare: false, bootstrap: sweepBootstrap });
+    return { states: s, auroc: aurocOrNull(rewards, testLabels), lto: r.methods.lto!.accuracy, best_of_n: r.methods.best_of_n!.accuracy };
+  });
+  const depths = (d.depthTests ?? []).map((t) => {
+    const groups = questionGroups(t, runs, `runExperiment: domain ${d.domain}: depth test (T = ${t.states - 1})`);
+    const tc = coeScores(t);
+    const pools = poolsFromSet(t, groups, model.score(t.trajectories), typeof tc === 'string' ? undefined : tc);
+    return { steps: t.states - 1, methods: methodsJson(evaluateMethods(pools, { beta, seed: evalSeed, compare: false, bootstrap: sweepBootstrap })) };
+  });
+
+  const early = earlyRejection(d, model, validationPools, validationGroups, testPools, testGroups, e, runs, beta, options, evalSeed, bootstrap);
+  const methods: DomainResult['methods'] = { ...methodsJson(e), lto_early: early.method };
+  return {
+    ...base,
+    beta,
+    beta_candidates: choice.all.map((c) => ({ beta: c.beta, validation_accuracy: c.expectedAccuracy })),
+    lrm,
+    methods,
+    lto_versus: e.ltoVersus.map((c) => ({ baseline: c.baseline, difference: c.difference.estimate, ci_low: c.difference.lower, ci_high: c.difference.upper, p_value: c.pValue })),
+    versus_runs: accuracyVersusRuns(testPools, range(1, runs), { beta, seed: evalSeed, bootstrap: sweepBootstrap }).map((p) => ({ runs: p.runs, methods: sweepJson(p.methods) })),
+    versus_beta: accuracyVersusBeta(testPools, betas, { seed: evalSeed, bootstrap: sweepBootstrap }).map((p) => ({ beta: p.beta, ...methodJson(p) })),
+    versus_steps: { prefix, depths },
+    early_rejection: early.json,
+    notes,
+  };
+}
+
+function earlyRejection(
+  d: DomainSets,
+  model: LatentRewardModel,
+  validationPools: readonly QuestionPool[],
+  validationGroups: readonly number[][],
+  testPools: readonly QuestionPool[],
+  testGroups: readonly number[][],
+  e: Evaluation,
+  runs: number,
+  beta: number,
+  options: ExperimentOptions,
+  evalSeed: number,
+  bootstrap: { samples: number; seed: number },
+): { method: MethodJson; json: EarlyRejectionJson } {
+  const settings = options.earlyRejection ?? {};
+  const mode: 'tokens' | 'steps' = (settings.prefix ?? 'auto') === 'steps' || !d.tokenPrefixes ? 'steps' : 'tokens';
+  const states = d.test.states;
+  let checkpoints: number[];
+  if (mode === 'tokens') checkpoints = [...d.tokenPrefixes!.test.tokens];
+  else {
+    checkpoints = settings.states ? [...settings.states] : defaultStates(states);
+    for (const s of checkpoints) if (!Number.isInteger(s) || s < 1 || s >= states) throw new Error(`runExperiment: earlyRejection.states has ${s}; expected integers in 1..${states - 1} (a prefix shorter than the trajectory)`);
+  }
+  const quantiles = settings.quantiles ?? [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7];
+  const survivors = settings.survivors ?? [...new Set([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1].map((f) => Math.max(1, Math.round(runs * f))))];
+  const validation = earlyPools(validationPools, validationGroups, checkpointData(model, d.validation, mode, checkpoints, d.tokenPrefixes?.validation));
+  const test = earlyPools(testPools, testGroups, checkpointData(model, d.test, mode, checkpoints, d.tokenPrefixes?.test));
+  const choice = chooseEarlyRejection(validation, { beta, quantiles, survivors, tolerance: settings.tolerance });
+  const rule = { thresholds: choice.chosen.thresholds, survivors: choice.chosen.survivors, beta };
+  const result = evaluateEarlyRejection(test, rule, { seed: evalSeed, bootstrap });
+  const lto = e.methods.lto!;
+  const difference = bootstrapInterval(test.length, (idx) => {
+    let sum = 0;
+    for (const i of idx) sum += result.correct[i]! - lto.correct[i]!;
+    return sum / idx.length;
+  }, bootstrap);
+  const grid = choice.grid.map((g) => {
+    const t = evaluateEarlyRejection(test, { thresholds: g.thresholds, survivors: g.survivors, beta }, { seed: evalSeed, bootstrap: { samples: 1 } });
+    return { quantile: g.quantile, survivors: g.survivors, validation_accuracy: g.accuracy, validation_latent_steps: g.latentSteps, test_accuracy: t.accuracy, test_latent_steps: t.latentSteps };
+  });
+  const method = methodJson(result);
+  return {
+    method,
+    json: {
+      prefix: mode,
+      realisable: mode === 'tokens',
+      checkpoints,
+      chosen: { quantile: choice.chosen.quantile, survivors: choice.chosen.survivors, thresholds: choice.chosen.thresholds.map(finiteOrNull) },
+      validation: { accuracy: choice.chosen.accuracy, latent_steps_per_question: choice.chosen.latentSteps, lto_accuracy: choice.reference.accuracy, lto_latent_steps_per_question: choice.reference.latentSteps },
+      test: { ...method, lto_accuracy: lto.accuracy, lto_latent_steps: lto.latentSteps, step_fraction: result.latentSteps / lto.latentSteps, candidates: result.candidates, rejected: result.rejected, fallbacks: result.fallbacks },
+      versus_lto: { baseline: 'lto', difference: difference.estimate, ci_low: difference.lower, ci_high: difference.upper, p_value: pairedBootstrapPValue(result.correct, lto.correct, bootstrap) },
+      grid,
+    },
+  };
+}
+
+function lrmJson(model: LatentRewardModel, fit: FitResult, testRewards: Float32Array, labels: boolean[]): LrmJson {
+  const c = classes(labels);
+  const t = thresholdMetrics(testRewards, labels);
+  return {
+    auroc: c.positives > 0 && c.negatives > 0 ? rocAuc(testRewards, labels) : null,
+    f1: t.f1,
+    accuracy: t.accuracy,
+    precision: t.precision,
+    recall: t.recall,
+    ece: calibration(testRewards, labels).ece,
+    kind: model.config.kind,
+    best_epoch: fit.bestEpoch,
+    epochs_run: fit.history.length,
+    stop_reason: fit.stopReason,
+    validation: { auroc: fit.best.auroc, f1: fit.best.f1 },
+  };
+}
+
+function crossDomainMatrix(domains: readonly DomainSets[], models: ReadonlyMap<string, TrainedLrm | string>, runs: number, betas: readonly number[], seed: Seed): CrossDomainJson {
+  const sources = [...domains.map((d) => d.domain), ...(models.has('pooled') ? ['pooled'] : [])];
+  const targets = domains.map((d) => d.domain);
+  const auroc: (number | null)[][] = [];
+  const lto: (number | null)[][] = [];
+  const beta: (number | null)[] = [];
+  for (const source of sources) {
+    const trained = models.get(source)!;
+    if (typeof trained === 'string') {
+      auroc.push(targets.map(() => null));
+      lto.push(targets.map(() => null));
+      beta.push(null);
+      continue;
+    }
+    // Beta from the source's own validation split(s): no target data is used to tune the transfer.
+    const sourceSets = source === 'pooled' ? domains : domains.filter((d) => d.domain === source);
+    const validationPools = sourceSets.flatMap((d) => poolsFromSet(d.validation, questionGroups(d.validation, runs, `cross-domain: ${d.domain} validation`), trained.model.score(d.validation.trajectories)));
+    const b = chooseBeta(validationPools, betas).beta;
+    beta.push(b);
+    const rowAuroc: (number | null)[] = [];
+    const rowLto: (number | null)[] = [];
+    for (const d of domains) {
+      const rewards = trained.model.score(d.test.trajectories);
+      rowAuroc.push(aurocOrNull(rewards, d.test.correct()));
+      const pools = poolsFromSet(d.test, questionGroups(d.test, runs, `cross-domain: ${d.domain} test`), rewards);
+      // The same LTO seed as the in-domain evaluation, so that the diagonal equals the per-domain LTO accuracy.
+      rowLto.push(evaluateMethods(pools, { beta: b, methods: ['lto'], seed: deriveSeed(seed, 'methods', d.domain), compare: false, bootstrap: { samples: 1 } }).methods.lto!.accuracy);
+    }
+    auroc.push(rowAuroc);
+    lto.push(rowLto);
+  }
+  return { sources, targets, auroc, lto_accuracy: lto, beta };
+}
+
+function sweepJson(methods: Partial<Record<MethodName, { accuracy: number; interval: Interval; latentSteps: number }>>): Partial<Record<MethodName, MethodJson>> {
+  const out: Partial<Record<MethodName, MethodJson>> = {};
+  for (const [name, p] of Object.entries(methods)) out[name as MethodName] = methodJson(p!);
+  return out;
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
+
+/** Up to `count` distinct integers evenly spaced from 1 to n, n included. */
+export function evenlySpaced(n: number, count: number): number[] {
+  if (n <= count) return range(1, n);
+  return [...new Set(Array.from({ length: count }, (_, i) => Math.round(1 + ((n - 1) * i) / (count - 1))))];
+}

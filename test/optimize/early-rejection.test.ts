@@ -1,0 +1,144 @@
+/**
+ * Early rejection on hand-worked pools (who is drawn, stopped, finished; the cost charged; the
+ * fallback; runs that finish before a checkpoint), its identity with LTO when nothing is rejected,
+ * thresholds as validation quantiles, the choice on validation, token-prefix pooling, bad input.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../../src/tensor/random.js';
+import { evaluateMethods } from '../../src/optimize/evaluation.js';
+import { expectedLtoAccuracy } from '../../src/optimize/sweeps.js';
+import {
+  chooseEarlyRejection,
+  earlyRejectionSample,
+  evaluateEarlyRejection,
+  expectedEarlyRejection,
+  firstEarlyRejectionRuns,
+  rejectionThresholds,
+  tokenPrefixTrajectories,
+  type EarlyRejectionPool,
+} from '../../src/optimize/early-rejection.js';
+import { poolTokenLatents } from '../../src/thoughts/pooling.js';
+import { syntheticSet } from './synthetic-sets.js';
+
+const POOL: EarlyRejectionPool = {
+  answers: ['1', '2', '3', '2'],
+  correct: [false, true, false, true],
+  rewards: [0.3, 0.9, 0.1, 0.7],
+  latentSteps: [10, 10, 10, 10],
+  checkpoints: { rewards: [[0.1, 0.9, 0.2, 0.8]], costs: [[3, 3, 3, 3]] },
+};
+
+test('the rule draws in pool order, stops low prefixes, charges partial and full costs, stops at S survivors', () => {
+  const one = earlyRejectionSample(POOL, { thresholds: [0.5], survivors: 1, beta: 1e-6 }, 1);
+  assert.deepEqual({ ...one }, { latentSteps: 3 + 10, candidates: 2, rejected: 1, finished: [1], fallback: false, run: 1, correct: true });
+  const two = earlyRejectionSample(POOL, { thresholds: [0.5], survivors: 2, beta: 1e-6 }, 1);
+  assert.deepEqual({ ...two }, { latentSteps: 3 + 10 + 3 + 10, candidates: 4, rejected: 2, finished: [1, 3], fallback: false, run: 1, correct: true });
+  // Nothing passes: every candidate is stopped, then the best-looking one (run 1, prefix 0.9) is finished.
+  const none = earlyRejectionSample(POOL, { thresholds: [0.95], survivors: 3, beta: 1e-6 }, 1);
+  assert.deepEqual({ ...none }, { latentSteps: 4 * 3 + 7, candidates: 4, rejected: 4, finished: [1], fallback: true, run: 1, correct: true });
+  // Run 0 finishes (3 steps) before the checkpoint at 3 steps, so it is never tested; the final choice is among finished runs.
+  const short = earlyRejectionSample({ ...POOL, latentSteps: [3, 10, 10, 10] }, { thresholds: [0.5], survivors: 2, beta: 1e-6 }, 1);
+  assert.deepEqual({ ...short }, { latentSteps: 3 + 10, candidates: 2, rejected: 0, finished: [0, 1], fallback: false, run: 1, correct: true });
+  // Two checkpoints: run 3 passes the first (0.8 >= 0.5) and is stopped at the second (0.4 < 0.6) after 6 steps.
+  const twoCheckpoints: EarlyRejectionPool = { ...POOL, checkpoints: { rewards: [[0.1, 0.9, 0.2, 0.8], [0.1, 0.9, 0.2, 0.4]], costs: [[3, 3, 3, 3], [6, 6, 6, 6]] } };
+  const r = earlyRejectionSample(twoCheckpoints, { thresholds: [0.5, 0.6], survivors: 4, beta: 1e-6 }, 1);
+  assert.deepEqual({ ...r }, { latentSteps: 3 + 10 + 3 + 6, candidates: 4, rejected: 3, finished: [1], fallback: false, run: 1, correct: true });
+});
+
+function randomPools(questions: number, runs: number, seed: number, informative: boolean): EarlyRejectionPool[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: questions }, () => {
+    const correct = Array.from({ length: runs }, () => rng.uniform() < 0.4);
+    const noisy = (c: boolean, spread: number) => Math.min(1, Math.max(0, (informative ? (c ? 0.65 : 0.35) : 0.5) + spread * rng.normal()));
+    const latentSteps = correct.map(() => 9 * (2 + rng.int(8)));
+    return {
+      answers: correct.map((c) => (c ? 'a' : `w${rng.int(3)}`)),
+      correct,
+      rewards: correct.map((c) => noisy(c, 0.1)),
+      latentSteps,
+      checkpoints: { rewards: [correct.map((c) => noisy(c, 0.2)), correct.map((c) => noisy(c, 0.15))], costs: [latentSteps.map((s) => s / 3), latentSteps.map((s) => s / 2)] },
+    };
+  });
+}
+
+test('nothing rejected and S = N is LTO itself: same output per question, same cost, same expected accuracy', () => {
+  const pools = randomPools(60, 8, 1, true);
+  for (const beta of [1e-3, 0.05, 1]) {
+    const rule = { thresholds: [-Infinity, -Infinity], survivors: 8, beta };
+    const early = evaluateEarlyRejection(pools, rule, { seed: 7, bootstrap: { samples: 50 } });
+    const lto = evaluateMethods(pools, { beta, seed: 7, methods: ['lto'], bootstrap: { samples: 50 } }).methods.lto!;
+    assert.deepEqual(early.selected, lto.selected, `beta ${beta}`);
+    assert.equal(early.latentSteps, lto.latentSteps);
+    assert.equal(early.rejected, 0);
+    assert.ok(Math.abs(expectedEarlyRejection(pools, rule).accuracy - expectedLtoAccuracy(pools, beta)) < 1e-12);
+    assert.deepEqual(rejectionThresholds(pools, 0), [-Infinity, -Infinity]);
+  }
+});
+
+test('thresholds are quantiles of the prefix rewards of runs that reach the checkpoint', () => {
+  assert.deepEqual(rejectionThresholds([POOL], 0.5), [0.5]);
+  assert.deepEqual(rejectionThresholds([POOL], 1), [0.9]);
+  // Run 1 finishes before the checkpoint, so its 0.9 is not counted: quantile of [0.1, 0.2, 0.8].
+  assert.deepEqual(rejectionThresholds([{ ...POOL, latentSteps: [10, 2, 10, 10] }], 1), [0.8]);
+  assert.deepEqual(rejectionThresholds([{ ...POOL, latentSteps: [1, 1, 1, 1] }], 0.5), [-Infinity]);
+});
+
+test('the choice on validation: informative prefixes save steps at LTO accuracy; uninformative ones do not pay', () => {
+  const validation = randomPools(300, 10, 2, true);
+  const options = { beta: 1e-3, quantiles: [0, 0.2, 0.4, 0.6], survivors: [2, 4, 6, 10], tolerance: 0.01 };
+  const c = chooseEarlyRejection(validation, options);
+  assert.equal(c.grid.length, 16);
+  assert.ok(c.chosen.accuracy >= c.reference.accuracy - 0.01);
+  assert.ok(c.chosen.latentSteps < 0.7 * c.reference.latentSteps, JSON.stringify(c.chosen));
+  for (const g of c.grid) if (g.accuracy >= c.reference.accuracy - 0.01) assert.ok(g.latentSteps >= c.chosen.latentSteps);
+  // The grid's (q = 0, S = N) point is LTO.
+  const lto = c.grid.find((g) => g.quantile === 0 && g.survivors === 10)!;
+  assert.ok(Math.abs(lto.accuracy - c.reference.accuracy) < 1e-12 && lto.latentSteps === c.reference.latentSteps);
+  // Deterministic, and only the pools given are used.
+  assert.deepEqual(chooseEarlyRejection(validation, options), c);
+  // With tolerance 0, (q = 0, S = N) always qualifies, so the choice is never below LTO on validation.
+  const strict = chooseEarlyRejection(randomPools(200, 10, 3, false), { ...options, tolerance: 0 });
+  assert.ok(strict.chosen.accuracy >= strict.reference.accuracy - 1e-12);
+});
+
+test('first runs of an early-rejection pool keep every per-run field aligned', () => {
+  const p = firstEarlyRejectionRuns(POOL, 2);
+  assert.deepEqual(p.answers, ['1', '2']);
+  assert.deepEqual(p.checkpoints, { rewards: [[0.1, 0.9]], costs: [[3, 3]] });
+  assert.deepEqual(p.latentSteps, [10, 10]);
+  assert.throws(() => firstEarlyRejectionRuns(POOL, 5), /n is 5; expected an integer in 1\.\.4/);
+});
+
+test('token prefixes: the mean of the first min(k, tokens) token latents; k >= tokens gives the pooled trajectory', () => {
+  const set = syntheticSet({ domain: 'd', split: 'test', questions: 3, runs: 4, states: 4, width: 5, seed: 1, keepTokenLatents: true });
+  const prefixes = tokenPrefixTrajectories(set, [1, 3, 100]);
+  const per = set.states * set.width;
+  for (let r = 0; r < set.size; r++) {
+    const latents = set.tokenLatentsOf(r);
+    const tokens = set.runs[r]!.tokens;
+    assert.deepEqual(prefixes.trajectories[0]!.data.subarray(r * per, (r + 1) * per), latents.subarray(0, per));
+    const three = poolTokenLatents(latents.subarray(0, Math.min(3, tokens) * per), Math.min(3, tokens), set.states, set.width, 'mean');
+    assert.deepEqual(prefixes.trajectories[1]!.data.subarray(r * per, (r + 1) * per), three);
+    assert.deepEqual(prefixes.trajectories[2]!.data.subarray(r * per, (r + 1) * per), set.trajectories.data.subarray(r * per, (r + 1) * per));
+  }
+  assert.throws(() => tokenPrefixTrajectories(set, [2, 2]), /token checkpoint 1 is 2; expected increasing positive integers/);
+  const without = syntheticSet({ domain: 'd', split: 'test', questions: 1, runs: 2, states: 3, width: 2, seed: 1 });
+  assert.throws(() => tokenPrefixTrajectories(without, [1]), /no token latents; sample it with keepTokenLatents: true/);
+});
+
+test('bad input is named', () => {
+  const rule = { thresholds: [0.5], survivors: 1, beta: 1 };
+  assert.throws(() => earlyRejectionSample({ ...POOL, checkpoints: { rewards: [[0.1]], costs: [[1]] } }, rule, 0), /checkpoints\.rewards\[0\] has 1 values but the pool has 4 runs/);
+  assert.throws(() => earlyRejectionSample({ ...POOL, checkpoints: { rewards: [[1, 1, 1, 1], [1, 1, 1, 1]], costs: [[3, 3, 3, 3], [2, 3, 3, 3]] } }, { ...rule, thresholds: [0, 0] }, 0), /costs\[1\]\[0\] is 2, less than at checkpoint 0/);
+  assert.throws(() => earlyRejectionSample({ ...POOL, latentSteps: undefined as never }, rule, 0), /latentSteps is missing/);
+  assert.throws(() => earlyRejectionSample(POOL, { ...rule, thresholds: [0.5, 0.5] }, 0), /2 thresholds but the pools have 1 checkpoints/);
+  assert.throws(() => earlyRejectionSample(POOL, { ...rule, survivors: 0 }, 0), /survivors \(S\) is 0; expected an integer >= 1/);
+  assert.throws(() => earlyRejectionSample(POOL, { ...rule, beta: 0 }, 0), /beta is 0; expected a number > 0/);
+  assert.throws(() => earlyRejectionSample(POOL, { ...rule, thresholds: [NaN] }, 0), /thresholds\[0\] is NaN/);
+  assert.throws(() => rejectionThresholds([POOL], 1.5), /quantile is 1\.5; expected a number in \[0, 1\]/);
+  assert.throws(() => rejectionThresholds([], 0.5), /pools is empty/);
+  assert.throws(() => chooseEarlyRejection([POOL, { ...POOL, checkpoints: { rewards: [], costs: [] } }], { beta: 1, quantiles: [0], survivors: [1] }), /pools\[1\] has 0 checkpoints but pools\[0\] has 1/);
+  assert.throws(() => chooseEarlyRejection([POOL], { beta: 1, quantiles: [], survivors: [1] }), /quantiles is empty/);
+  assert.throws(() => chooseEarlyRejection([POOL], { beta: 1, quantiles: [0], survivors: [1], tolerance: -1 }), /tolerance is -1/);
+});

@@ -1,0 +1,197 @@
+/**
+ * runExperiment on synthetic trajectory sets: the JSON shape the CLI prints, every method and
+ * sweep, early rejection in both prefix modes, the cross-domain matrix (its diagonal is the
+ * in-domain result), determinism for a seed, choices that do not depend on the test split, a
+ * domain without an LRM, flat tensor counts, and bad input.
+ */
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/tensor/backend.js';
+import { runExperiment, evenlySpaced, type DomainSets, type ExperimentOptions, type ExperimentResult } from '../../src/optimize/experiment.js';
+import { tokenPrefixTrajectories } from '../../src/optimize/early-rejection.js';
+import { TrajectorySet } from '../../src/thoughts/trajectory-set.js';
+import { syntheticSet } from './synthetic-sets.js';
+
+const SHAPE = { states: 6, width: 8 };
+
+function domain(name: string, testSeed = `${name}-test`, testQuestions = 30): DomainSets {
+  const validation = syntheticSet({ domain: name, split: 'validation', questions: 30, runs: 6, ...SHAPE, seed: `${name}-validation`, keepTokenLatents: true });
+  const testSet = syntheticSet({ domain: name, split: 'test', questions: testQuestions, runs: 6, ...SHAPE, seed: testSeed, keepTokenLatents: true });
+  return {
+    domain: name,
+    train: syntheticSet({ domain: name, split: 'train', questions: 40, runs: 4, ...SHAPE, seed: `${name}-train` }),
+    validation,
+    test: testSet,
+    tokenPrefixes: { validation: tokenPrefixTrajectories(validation, [1, 2, 4]), test: tokenPrefixTrajectories(testSet, [1, 2, 4]) },
+  };
+}
+
+const OPTIONS: ExperimentOptions = {
+  seed: 3,
+  lrm: { model: { kind: 'probe', features: 'last-mean', hidden: 0 }, epochs: 3, batchSize: 32, learningRate: 0.01 },
+  bootstrapSamples: 200,
+  sweepBootstrapSamples: 20,
+  earlyRejection: { quantiles: [0, 0.3, 0.6], survivors: [2, 4, 6] },
+};
+
+const METHODS = ['single', 'majority', 'weighted_majority', 'best_of_n', 'coe_r', 'coe_c', 'lto', 'lto_early', 'oracle'];
+let domains: DomainSets[];
+let result: ExperimentResult;
+
+before(async () => {
+  await initBackend();
+  domains = [domain('alpha'), domain('beta')];
+  result = await runExperiment(domains, OPTIONS);
+});
+
+test('the result is plain JSON with every method, its interval and latent steps, per domain', () => {
+  assert.deepEqual(JSON.parse(JSON.stringify(result)), result);
+  assert.equal(result.n_runs, 6);
+  assert.deepEqual(Object.keys(result.domains), ['alpha', 'beta']);
+  for (const [name, d] of Object.entries(result.domains)) {
+    assert.deepEqual(Object.keys(d.methods).sort(), [...METHODS].sort(), name);
+    for (const [m, r] of Object.entries(d.methods)) {
+      assert.ok(r!.ci_low <= r!.accuracy && r!.accuracy <= r!.ci_high, `${name} ${m}`);
+      assert.ok(r!.latent_steps > 0);
+    }
+    assert.equal(result.beta[name], d.beta);
+    assert.ok(d.beta_candidates.some((c) => c.beta === d.beta));
+    assert.ok(d.lrm!.auroc! > 0.6, `${name} test AUROC ${d.lrm!.auroc}`);
+    assert.ok(d.lrm!.best_epoch >= 1 && d.lrm!.best_epoch <= 3);
+    assert.deepEqual(d.lto_versus.map((c) => c.baseline), ['single', 'majority', 'weighted_majority', 'best_of_n', 'coe_r', 'coe_c']);
+    // Latent steps: tokens x (T + 1) per run; the single run pays one run, the others all N.
+    const test = domains.find((x) => x.domain === name)!.test;
+    const all = test.runs.reduce((a, r) => a + r.tokens * test.states, 0);
+    assert.equal(d.methods.lto!.latent_steps, all);
+    assert.equal(d.methods.single!.latent_steps, test.runs.filter((r) => r.run === 0).reduce((a, r) => a + r.tokens * test.states, 0));
+    assert.equal(d.questions, 30);
+    assert.equal(d.steps, SHAPE.states - 1);
+  }
+});
+
+test('sweeps: versus N covers 1..N (N = 1: every method is the single run), versus beta, versus steps', () => {
+  for (const d of Object.values(result.domains)) {
+    assert.deepEqual(d.versus_runs.map((p) => p.runs), [1, 2, 3, 4, 5, 6]);
+    for (const p of Object.values(d.versus_runs[0]!.methods)) assert.equal(p!.accuracy, d.versus_runs[0]!.methods.single!.accuracy);
+    assert.equal(d.versus_runs[5]!.methods.lto!.latent_steps, d.methods.lto!.latent_steps);
+    assert.deepEqual(d.versus_beta.map((p) => p.beta), [1e-4, 1e-3, 1e-2, 1e-1, 1]);
+    assert.deepEqual(d.versus_steps.prefix.map((p) => p.states), [1, 2, 3, 4, 5, 6]);
+    const full = d.versus_steps.prefix[5]!;
+    assert.equal(full.auroc, d.lrm!.auroc);
+    assert.equal(full.lto, d.methods.lto!.accuracy);
+    assert.equal(full.best_of_n, d.methods.best_of_n!.accuracy);
+    // The drift accumulates over steps: the full trajectory separates better than its first state.
+    assert.ok(full.auroc! > d.versus_steps.prefix[0]!.auroc!);
+    assert.deepEqual(d.versus_steps.depths, []);
+  }
+  assert.deepEqual(evenlySpaced(33, 9), [1, 5, 9, 13, 17, 21, 25, 29, 33]);
+  assert.deepEqual(evenlySpaced(4, 9), [1, 2, 3, 4]);
+});
+
+test('early rejection: token prefixes by default, chosen on validation, reported next to LTO', () => {
+  for (const d of Object.values(result.domains)) {
+    const e = d.early_rejection!;
+    assert.equal(e.prefix, 'tokens');
+    assert.equal(e.realisable, true);
+    assert.deepEqual(e.checkpoints, [1, 2, 4]);
+    assert.equal(e.grid.length, 9);
+    assert.equal(e.test.accuracy, d.methods.lto_early!.accuracy);
+    assert.equal(e.test.latent_steps, d.methods.lto_early!.latent_steps);
+    assert.equal(e.test.lto_latent_steps, d.methods.lto!.latent_steps);
+    assert.ok(Math.abs(e.test.step_fraction - e.test.latent_steps / e.test.lto_latent_steps) < 1e-12);
+    assert.ok(Math.abs(e.versus_lto.difference - (e.test.accuracy - d.methods.lto!.accuracy)) < 1e-12);
+    assert.ok(e.validation.accuracy >= e.validation.lto_accuracy - 0.01 - 1e-12);
+    // The chosen configuration's grid entry carries the same test numbers.
+    const g = e.grid.find((x) => x.quantile === e.chosen.quantile && x.survivors === e.chosen.survivors)!;
+    assert.equal(g.test_accuracy, e.test.accuracy);
+    assert.equal(g.test_latent_steps, e.test.latent_steps);
+  }
+});
+
+test('cross-domain matrix: rows per training domain plus pooled; the diagonal is the in-domain result', () => {
+  const c = result.cross_domain!;
+  assert.deepEqual(c.sources, ['alpha', 'beta', 'pooled']);
+  assert.deepEqual(c.targets, ['alpha', 'beta']);
+  assert.equal(c.auroc.length, 3);
+  c.targets.forEach((t, j) => {
+    assert.equal(c.auroc[j]![j], result.domains[t]!.lrm!.auroc);
+    assert.equal(c.lto_accuracy[j]![j], result.domains[t]!.methods.lto!.accuracy);
+    assert.equal(c.beta[j], result.domains[t]!.beta);
+  });
+  // The synthetic domains share the label direction, so every LRM transfers.
+  for (const row of c.auroc) for (const a of row) assert.ok(a! > 0.6);
+});
+
+test('the same seed gives the same result; choices never depend on the test split', async () => {
+  const again = await runExperiment(domains, OPTIONS);
+  assert.deepEqual(again, result);
+  // Another test split (other questions, other size): every choice made on train / validation is unchanged.
+  const swapped = await runExperiment([domain('alpha', 'another-test', 17), domain('beta', 'yet-another', 23)], OPTIONS);
+  for (const name of ['alpha', 'beta']) {
+    const a = result.domains[name]!;
+    const b = swapped.domains[name]!;
+    assert.equal(b.questions, name === 'alpha' ? 17 : 23);
+    assert.equal(b.beta, a.beta);
+    assert.deepEqual(b.beta_candidates, a.beta_candidates);
+    assert.equal(b.lrm!.best_epoch, a.lrm!.best_epoch);
+    assert.deepEqual(b.lrm!.validation, a.lrm!.validation);
+    assert.deepEqual(b.early_rejection!.chosen, a.early_rejection!.chosen);
+    assert.deepEqual(b.early_rejection!.validation, a.early_rejection!.validation);
+    assert.deepEqual(b.early_rejection!.grid.map((g) => [g.validation_accuracy, g.validation_latent_steps]), a.early_rejection!.grid.map((g) => [g.validation_accuracy, g.validation_latent_steps]));
+    assert.notDeepEqual(b.methods, a.methods);
+  }
+  assert.deepEqual(swapped.cross_domain!.beta, result.cross_domain!.beta);
+});
+
+test('step prefixes (idealised), depth test sets, a domain without an LRM, a single domain; tensors freed', async () => {
+  const before = tf.memory().numTensors;
+  const one = domain('alpha');
+  const deeper: TrajectorySet = syntheticSet({ domain: 'alpha', split: 'test', questions: 30, runs: 6, states: 9, width: 8, seed: 'alpha-test-T8' });
+  // Every validation run wrong: no LRM can be trained for this domain.
+  const broken: DomainSets = {
+    domain: 'gamma',
+    train: syntheticSet({ domain: 'gamma', split: 'train', questions: 20, runs: 4, ...SHAPE, seed: 'gt' }),
+    validation: allWrong(syntheticSet({ domain: 'gamma', split: 'validation', questions: 10, runs: 6, ...SHAPE, seed: 'g' })),
+    test: syntheticSet({ domain: 'gamma', split: 'test', questions: 10, runs: 6, ...SHAPE, seed: 'gs' }),
+  };
+  const r = await runExperiment([{ ...one, tokenPrefixes: undefined, depthTests: [deeper] }, broken], { ...OPTIONS, earlyRejection: { ...OPTIONS.earlyRejection, prefix: 'steps' }, prefixStates: [2, 6] });
+  const a = r.domains['alpha']!;
+  assert.equal(a.early_rejection!.prefix, 'steps');
+  assert.equal(a.early_rejection!.realisable, false);
+  assert.deepEqual(a.early_rejection!.checkpoints, [3]);
+  assert.deepEqual(a.versus_steps.prefix.map((p) => p.states), [2, 6]);
+  assert.deepEqual(a.versus_steps.depths.map((p) => p.steps), [8]);
+  assert.deepEqual(Object.keys(a.versus_steps.depths[0]!.methods).sort(), ['best_of_n', 'coe_c', 'coe_r', 'lto', 'majority', 'oracle', 'single', 'weighted_majority']);
+  const g = r.domains['gamma']!;
+  assert.equal(g.lrm, null);
+  assert.match(g.lrm_error!, /the gamma validation split has 0 correct and 60 incorrect runs; the LRM needs both/);
+  assert.equal(g.beta, null);
+  assert.deepEqual(Object.keys(g.methods), ['single', 'majority', 'coe_r', 'coe_c', 'oracle']);
+  assert.equal(g.early_rejection, null);
+  assert.deepEqual(r.cross_domain!.sources, ['alpha', 'gamma', 'pooled']);
+  assert.deepEqual(r.cross_domain!.auroc[1], [null, null]);
+  assert.equal(r.cross_domain!.beta[1], null);
+  const single = await runExperiment([one], { ...OPTIONS, runs: 4 });
+  assert.equal(single.cross_domain, null);
+  assert.equal(single.n_runs, 4);
+  assert.deepEqual(single.domains['alpha']!.versus_runs.map((p) => p.runs), [1, 2, 3, 4]);
+  assert.equal(tf.memory().numTensors, before);
+});
+
+function allWrong(set: TrajectorySet): TrajectorySet {
+  return new TrajectorySet(set.runs.map((r) => ({ ...r, correct: false })), set.trajectories, set.manifest);
+}
+
+test('bad input is named', async () => {
+  const d = domain('alpha');
+  await assert.rejects(runExperiment([], OPTIONS), /domains is empty/);
+  await assert.rejects(runExperiment([d, d], OPTIONS), /domain names must be unique/);
+  await assert.rejects(runExperiment([d], { ...OPTIONS, runs: 7 }), /runs \(N\) is 7 but some validation or test question has only 6 runs/);
+  await assert.rejects(runExperiment([d], { ...OPTIONS, betas: [0.1, -1] }), /betas\[1\] is -1; expected a number > 0/);
+  await assert.rejects(runExperiment([{ ...d, tokenPrefixes: undefined }], { ...OPTIONS, earlyRejection: { prefix: 'tokens' } }), /prefix is "tokens" but domain alpha has no tokenPrefixes/);
+  await assert.rejects(runExperiment([d], { ...OPTIONS, prefixStates: [0] }), /prefixStates has 0; expected integers in 1\.\.6/);
+  await assert.rejects(runExperiment([{ ...d, test: syntheticSet({ domain: 'alpha', split: 'test', questions: 3, runs: 6, states: 6, width: 4, seed: 1 }) }], OPTIONS), /test is 6 states x width 4, train is 6 x 8/);
+  const smaller = syntheticSet({ domain: 'alpha', split: 'test', questions: 20, runs: 6, ...SHAPE, seed: 2 });
+  await assert.rejects(runExperiment([{ ...d, test: smaller }], OPTIONS), /tokenPrefixes\.test: a prefix array is 180 x 6 x 8; the set is 120 x 6 x 8/);
+});
