@@ -17,6 +17,13 @@
  * one). In Node the wasm backend runs on one thread (tfjs disables its threaded build there), so
  * the 20-run forward is measured a second time through a ForwardPool with one worker thread per
  * core (`*_pool` fields), which splits the runs across the cores.
+ *
+ * Further sections (each with its goals and whether they were met):
+ *   `analysis` (bench/analysis.ts)  UMAP of 10,000 x 128 points (goal <= 20 s), PCA of 100,000 x 128 (<= 3 s)
+ *   `sampling` (bench/sampling.ts)  trajectories per second of sampleTrajectories, batched vs one run per call
+ *   --only model,analysis,sampling  run only these sections (default: all)
+ *   --umap-baseline                 also time plain umap-js on the same points (the "before" of the
+ *                                   exact-kNN + fast-graph speed-up; about 20 s more)
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -29,6 +36,11 @@ import { ForwardPool, type PoolForwardResult } from '../src/model/worker-pool.js
 import { generate } from '../src/model/generate.js';
 import type { HuginnConfig } from '../src/model/config.js';
 import { writeSyntheticHuginnCheckpoint, type SyntheticHuginnShape } from '../test/helpers/synthetic-checkpoint.js';
+import { benchAnalysis } from './analysis.js';
+import { benchSampling } from './sampling.js';
+
+const SECTIONS = ['model', 'analysis', 'sampling'] as const;
+type Section = (typeof SECTIONS)[number];
 
 const SHAPE: SyntheticHuginnShape = { nEmbd: 128, nHeads: 4, nPrelude: 1, nCore: 2, nCoda: 1, intermediate: 256, vocab: 96, meanRecurrence: 16 };
 const PROMPT_LENGTH = 48;
@@ -177,11 +189,34 @@ async function main(): Promise<void> {
   const repsIdx = args.indexOf('--reps');
   const reps = repsIdx >= 0 ? Number(args[repsIdx + 1]) : 7;
   if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps must be a positive integer, got ${args[repsIdx + 1]}`);
+  const onlyIdx = args.indexOf('--only');
+  const sections = new Set<Section>(onlyIdx >= 0 ? (args[onlyIdx + 1] ?? '').split(',').map((x) => x.trim()) as Section[] : SECTIONS);
+  for (const section of sections) if (!SECTIONS.includes(section)) throw new Error(`--only takes a comma-separated list of ${SECTIONS.join(', ')}, got ${JSON.stringify(args[onlyIdx + 1])}`);
   const started = performance.now();
 
   const info = await initBackend();
-  const GOALS = goalsFor(info.name);
   log(`backend: ${describeBackend(info)}`);
+  let result: Record<string, unknown> = sections.has('model') ? await benchModel(info, reps, json) : { backend: info.name, backend_description: describeBackend(info) };
+  if (sections.has('analysis')) {
+    const analysis = benchAnalysis({ umapBaseline: args.includes('--umap-baseline'), log });
+    result = { ...result, analysis };
+    if (!json) {
+      log(`UMAP 10,000 x 128: ${analysis.umap_10k_x_128_s} s (${analysis.umap_knn} kNN; goal <= ${analysis.goals.umap_10k_x_128_s_max} s)${analysis.umap_10k_x_128_plain_umap_js_s !== undefined ? `; plain umap-js ${analysis.umap_10k_x_128_plain_umap_js_s} s` : ''}`);
+      log(`PCA 100,000 x 128: fit ${analysis.pca_100k_x_128_fit_s} s, fit + transform ${analysis.pca_100k_x_128_fit_transform_s} s (goal <= ${analysis.goals.pca_100k_x_128_s_max} s)`);
+    }
+  }
+  if (sections.has('sampling')) {
+    const sampling = await benchSampling(log);
+    result = { ...result, sampling };
+    if (!json) log(`sampling: ${sampling.trajectories_per_s_batched} trajectories/s batched, ${sampling.trajectories_per_s_unbatched} unbatched (speedup ${sampling.batched_speedup}, goal >= ${sampling.goals.batched_speedup_min})`);
+  }
+  result = { ...result, bench_seconds: round((performance.now() - started) / 1000, 1) };
+  process.stdout.write(`${JSON.stringify(result, null, json ? undefined : 2)}\n`);
+}
+
+/** The model throughput section (the original benchmark): forward, pooled forward, matMul, generate. */
+async function benchModel(info: Awaited<ReturnType<typeof initBackend>>, reps: number, json: boolean): Promise<Record<string, unknown>> {
+  const GOALS = goalsFor(info.name);
 
   const dir = await mkdtemp(join(tmpdir(), 'lto-bench-'));
   const workers = availableParallelism();
@@ -316,7 +351,6 @@ async function main(): Promise<void> {
         '20runs': round(steps20 / REFERENCE.pytorch_latent_steps_per_s_20runs, 3),
       },
       leaked_tensors: leaked,
-      bench_seconds: round((performance.now() - started) / 1000, 1),
     };
     if (!json) {
       log('');
@@ -328,7 +362,7 @@ async function main(): Promise<void> {
       log(`generation tokens/s: ${result.generation_tokens_per_s['1run']} (1 run), ${result.generation_tokens_per_s['20runs']} (${BATCHED_RUNS} runs)`);
       log('');
     }
-    process.stdout.write(`${JSON.stringify(result, null, json ? undefined : 2)}\n`);
+    return result;
   } finally {
     model.dispose();
     await pool.close();

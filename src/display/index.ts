@@ -12,3 +12,5 @@ export { MetricCurves, Curves, RocCurve, AurocBySteps, type MetricCurvesInput, t
 export { CrossDomainMatrix, type CrossDomainMatrixInput } from './widgets/cross-domain-matrix.js';
 export { LtoComparison, type LtoComparisonInput, type LtoResultRow } from './widgets/lto-comparison.js';
 export { Table, type TableOptions, type ColumnarTable } from './table.js';
+export { trajectorySetSummary, trajectorySetRows, rewardModelSummary, rewardArchitecture, fitResultSummary, fitResultRows, describeRewardModel, type TrajectorySetSummaryOptions } from './object-summaries.js';
+export { latentMap, trajectoryView, metricCurves, aurocBySteps, chooseRuns, type LatentMapOptions, type TrajectoryViewOptions, type MetricCurvesOptions, type AurocByStepsOptions } from './views.js';

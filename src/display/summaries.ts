@@ -69,3 +69,6 @@ export function modelSummary(model: RecurrentDepthModel): MimeBundle {
 }
 
 registerDisplay(RecurrentDepthModel, modelSummary);
+
+// The summaries of trajectory sets and reward models register themselves when loaded.
+import './object-summaries.js';

@@ -5,6 +5,7 @@
  * network that maps them to one logit; reward = sigmoid(logit) = P(correct | trajectory).
  */
 import * as tf from '@tensorflow/tfjs';
+import { JUPYTER_DISPLAY, displayOf, type MimeBundle } from '../display/protocol.js';
 import type { TrajectoryArray } from '../tensor/trajectory-array.js';
 import { checkFiniteTrajectories, gatherPrefix } from './labelled-trajectories.js';
 import type { RewardModelConfig } from './reward-model-config.js';
@@ -164,6 +165,10 @@ export abstract class LatentRewardModel {
     this.disposed = true;
     for (const v of this.weights.values()) v.dispose();
     this.weights.clear();
+  }
+
+  [JUPYTER_DISPLAY](): MimeBundle {
+    return displayOf(this);
   }
 
   get isDisposed(): boolean {

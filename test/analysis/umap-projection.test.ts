@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fitUmap } from '../../src/analysis/umap-projection.js';
+import { UMAP } from 'umap-js';
+import type { SparseMatrix } from 'umap-js/dist/matrix';
+import { exactNeighbors, fitUmap, installFastGraphs } from '../../src/analysis/umap-projection.js';
 import { stateMatrix } from '../../src/analysis/state-matrix.js';
 import { Rng } from '../../src/tensor/random.js';
 
@@ -60,4 +62,70 @@ test('fitUmap: PCA pre-reduction for wide points, progress reports, JSON form', 
 
 test('fitUmap: too few points for the neighbourhood is a clear error', () => {
   assert.throws(() => fitUmap(stateMatrix(new Float64Array(10 * 2), 10, 2)), /needs more points \(10\) than neighbors \(15\)/);
+});
+
+test('exactNeighbors: itself first, then the k - 1 nearest others by increasing distance, as a brute-force search finds them', () => {
+  const rng = new Rng(7);
+  const n = 300;
+  const d = 6;
+  const rows = Array.from({ length: n }, () => Array.from({ length: d }, () => rng.normal()));
+  rows[5] = [...rows[4]!]; // an exact duplicate: distance 0 to another point
+  const k = 12;
+  const { indices, distances } = exactNeighbors(rows, k);
+  for (let i = 0; i < n; i++) {
+    const brute = rows
+      .map((row, j) => ({ j, distance: Math.hypot(...row.map((v, q) => v - rows[i]![q]!)) }))
+      .filter((e) => e.j !== i)
+      .sort((a, b) => a.distance - b.distance || a.j - b.j)
+      .slice(0, k - 1);
+    assert.deepEqual(indices[i], [i, ...brute.map((e) => e.j)], `row ${i}`);
+    assert.equal(distances[i]![0], 0);
+    distances[i]!.slice(1).forEach((v, c) => assert.ok(Math.abs(v - brute[c]!.distance) < 1e-12, `row ${i} neighbour ${c}`));
+  }
+  assert.deepEqual(indices[4]!.slice(0, 2), [4, 5]);
+  assert.equal(distances[4]![1], 0);
+  assert.throws(() => exactNeighbors(rows, n + 1), /k must be an integer in 1\.\.300/);
+});
+
+test('installFastGraphs: the fuzzy graph, search graph, layout and transform equal umap-js 1.4 own', () => {
+  const points = clusters(8);
+  const rows = Array.from({ length: points.rows }, (_, r) => Array.from(points.data.subarray(r * 8, (r + 1) * 8)));
+  const make = (fast: boolean) => {
+    const stream = new Rng(11);
+    const umap = new UMAP({ nNeighbors: 10, nEpochs: 30, random: () => stream.uniform() });
+    if (fast) installFastGraphs(umap);
+    const epochs = umap.initializeFit(rows);
+    for (let e = 0; e < epochs; e++) umap.step();
+    return umap as unknown as { graph: SparseMatrix; searchGraph: SparseMatrix; getEmbedding(): number[][]; transform(x: number[][]): number[][] };
+  };
+  const plain = make(false);
+  const fast = make(true);
+  const entries = (m: SparseMatrix) => ({ rows: m.getRows(), cols: m.getCols(), values: m.getValues(), dims: m.getDims() });
+  const graph = entries(fast.graph);
+  assert.ok(graph.values.length > 90 * 9, 'the fuzzy graph has every neighbour edge');
+  assert.deepEqual(graph, entries(plain.graph));
+  assert.deepEqual(entries(fast.searchGraph), entries(plain.searchGraph));
+  assert.deepEqual(fast.getEmbedding(), plain.getEmbedding());
+  const fresh = clusters(8, 5);
+  const queries = Array.from({ length: 20 }, (_, r) => Array.from(fresh.data.subarray(r * 8, (r + 1) * 8)));
+  assert.deepEqual(fast.transform(queries), plain.transform(queries));
+});
+
+test('fitUmap with exact neighbours: deterministic, recorded in the settings, clusters kept apart, transform works', () => {
+  const points = clusters(8);
+  const a = fitUmap(points, { seed: 3, epochs: 60, neighbors: 10, knn: 'exact' });
+  const b = fitUmap(points, { seed: 3, epochs: 60, neighbors: 10, knn: 'exact' });
+  assert.deepEqual(a.embedding, b.embedding);
+  assert.equal(a.settings.knn, 'exact');
+  assert.equal(fitUmap(points, { seed: 3, epochs: 6, neighbors: 10, knn: 'approximate' }).settings.knn, 'approximate');
+  const centroids = [0, 1, 2].map((c) => [0, 1].map((k) => Array.from({ length: 30 }, (_, i) => a.embedding.data[(c + 3 * i) * 2 + k]!).reduce((s, v) => s + v, 0) / 30));
+  for (let r = 0; r < 90; r++) {
+    const d = centroids.map(([x, y]) => Math.hypot(a.embedding.data[r * 2]! - x!, a.embedding.data[r * 2 + 1]! - y!));
+    assert.equal(d.indexOf(Math.min(...d)), r % 3, `point ${r}`);
+  }
+  const fresh = clusters(8, 2);
+  const moved = a.transform(fresh);
+  assert.deepEqual(a.transform(fresh), moved);
+  assert.deepEqual([moved.rows, moved.width], [90, 2]);
+  assert.throws(() => fitUmap(points, { knn: 'fast' as never }), /knn must be 'auto', 'exact' or 'approximate'/);
 });
