@@ -18,7 +18,7 @@ export interface LoadedModel {
 }
 
 /** Loads a model folder with its tokenizer; the default is the embedded model. */
-export async function loadModelWithTokenizer(dir: string = DEFAULT_MODEL_DIR): Promise<LoadedModel> {
+export async function loadModelWithTokenizer(dir: string = defaultModelDir()): Promise<LoadedModel> {
   if (dir === DEFAULT_MODEL_DIR && !existsSync(join(dir, 'config.json'))) {
     throw new Error(`the embedded default model is not in this checkout (${dir}); train one with \`lto train --out ${dir}\` or pass a model folder`);
   }
@@ -27,7 +27,16 @@ export async function loadModelWithTokenizer(dir: string = DEFAULT_MODEL_DIR): P
   return { model, tokenizer, dir };
 }
 
-/** The embedded default model and its tokenizer. */
+/**
+ * The folder `loadDefaultModel` uses: $LTO_DEFAULT_MODEL when set (to run every notebook and
+ * command on another checkpoint unchanged), else the embedded model.
+ */
+export function defaultModelDir(): string {
+  const fromEnv = process.env['LTO_DEFAULT_MODEL'];
+  return fromEnv !== undefined && fromEnv !== '' ? resolve(fromEnv) : DEFAULT_MODEL_DIR;
+}
+
+/** The default model ($LTO_DEFAULT_MODEL, else the embedded one) and its tokenizer. */
 export function loadDefaultModel(): Promise<LoadedModel> {
-  return loadModelWithTokenizer(DEFAULT_MODEL_DIR);
+  return loadModelWithTokenizer(defaultModelDir());
 }
