@@ -18,6 +18,7 @@ export { parseHuginnConfig, parameterCount, type HuginnConfig } from './model/co
 export { RecurrentDepthModel, type ForwardOptions, type ForwardResult, type PositionSelection } from './model/recurrent-depth-model.js';
 export { InitialStateSampler } from './model/initial-state.js';
 export { StepNoiseSampler, NOISE_SCHEDULES, type TestTimeNoise, type NoiseSchedule } from './model/test-time-noise.js';
+export { GenerationPool, type GenerationPoolOptions } from './model/generation-pool.js';
 export { ForwardPool, type ForwardPoolOptions, type PoolForwardOptions, type PoolForwardResult, type PoolTensor } from './model/worker-pool.js';
 export { selectNames, FIXED_NAMES, STEP_FAMILIES } from './model/latent-names.js';
 export { KvCache } from './model/kv-cache.js';

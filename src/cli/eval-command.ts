@@ -2,13 +2,15 @@
 import { join } from 'node:path';
 import { loadModelWithTokenizer } from '../model/default-model.js';
 import { evaluateAccuracy } from '../evaluation/accuracy.js';
+import type { GenerationPool } from '../model/generation-pool.js';
 import { readTaskJsonl } from '../tasks/jsonl.js';
 import { DOMAINS, isDomain, type Domain } from '../tasks/task.js';
 import { DEFAULT_TASKS_DIR } from './train-command.js';
-import { noiseOption } from './options.js';
+import { noiseOption, openGenerationPool, workersOption } from './options.js';
 
-export const EVAL_USAGE = `  lto eval [--model DIR] [--split S] [--domain D] [--steps T] [--runs N] [--limit N] [--init-scale X] [--noise X] [--noise-type fixed|geom|sqrt|line|chi] [--seed S] --json
-                                      accuracy (single run) and pass@N over N runs with different initial states`;
+export const EVAL_USAGE = `  lto eval [--model DIR] [--split S] [--domain D] [--steps T] [--runs N] [--limit N] [--init-scale X] [--noise X] [--noise-type fixed|geom|sqrt|line|chi] [--seed S] [--workers N] --json
+                                      accuracy (single run) and pass@N over N runs with different initial states;
+                                      --workers N generates in N worker threads (default 1 = in-process; 2 on a 2-core machine)`;
 
 export interface EvalArgs {
   readonly model?: string;
@@ -25,6 +27,7 @@ export async function runEval(args: EvalArgs): Promise<number> {
   if (!['train', 'validation', 'test'].includes(split)) throw new Error(`--split must be train, validation or test, got "${split}"`);
   if (args.domain !== undefined && !isDomain(args.domain)) throw new Error(`--domain must be one of ${DOMAINS.join(', ')}, got "${args.domain}"`);
   const domains: Domain[] = args.domain ? [args.domain as Domain] : [...DOMAINS];
+  const workers = workersOption(args.numbers['workers']);
   const loaded = await loadModelWithTokenizer(args.model);
   const { model, tokenizer } = loaded;
   const steps = args.numbers['steps'] ?? model.config.meanRecurrence;
@@ -33,22 +36,26 @@ export async function runEval(args: EvalArgs): Promise<number> {
   const noise = noiseOption(args.numbers['noise']?.toString(), args.noiseType, model.config.testTimeNoise) ?? model.config.testTimeNoise;
   const initScale = args.numbers['init-scale'] ?? 1;
   const out: Record<string, { accuracy: number; pass_at_n: number; n_questions: number }> = {};
+  let pool: GenerationPool | undefined;
   try {
+    pool = await openGenerationPool(loaded.dir, workers);
     for (const domain of domains) {
       let items = await readTaskJsonl(join(args.tasks ?? DEFAULT_TASKS_DIR, domain, `${split}.jsonl`));
       if (limit !== undefined) items = items.slice(0, limit);
-      const report = evaluateAccuracy(model, tokenizer, items, {
+      const report = await evaluateAccuracy(model, tokenizer, items, {
         steps,
         runs,
         seed: args.numbers['seed'] ?? 0,
         initScale,
         noise,
+        pool,
         onBatch: (done, total) => process.stderr.write(`\r${domain}: ${done}/${total} questions`),
       });
       process.stderr.write('\n');
       out[domain] = { accuracy: report.accuracy, pass_at_n: report.passAtN, n_questions: report.nQuestions };
     }
   } finally {
+    await pool?.close();
     model.dispose();
   }
   process.stdout.write(`${JSON.stringify({ model: loaded.dir, split, steps, runs, init_scale: initScale, noise: { scale: noise.scale, schedule: noise.schedule }, domains: out })}\n`);

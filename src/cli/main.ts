@@ -100,6 +100,7 @@ async function run(argv: string[]): Promise<number> {
       'validation-questions': { type: 'string' },
       'test-questions': { type: 'string' },
       epochs: { type: 'string' },
+      workers: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -195,20 +196,20 @@ async function run(argv: string[]): Promise<number> {
     }
     case 'eval': {
       if (rest.length > 0) throw new UsageError('lto eval takes no positional arguments (use --model DIR)');
-      const numbers = Object.fromEntries(['steps', 'runs', 'limit', 'seed'].map((k) => [k, numberOption(values[k as keyof typeof values] as string | undefined, k, true)]));
+      const numbers = Object.fromEntries(['steps', 'runs', 'limit', 'seed', 'workers'].map((k) => [k, numberOption(values[k as keyof typeof values] as string | undefined, k, true)]));
       numbers['init-scale'] = numberOption(values['init-scale'], 'init-scale', false);
       numbers['noise'] = numberOption(values.noise, 'noise', false);
       return runEval({ model: values.model, split: values.split, domain: values.domain, tasks: values.tasks, noiseType: values['noise-type'], numbers });
     }
     case 'analyze': {
       if (rest.length > 0) throw new UsageError('lto analyze takes no positional arguments (use --model DIR)');
-      const numbers = Object.fromEntries(['steps', 'runs', 'limit', 'seed'].map((k) => [k, numberOption(values[k as keyof typeof values] as string | undefined, k, true)]));
+      const numbers = Object.fromEntries(['steps', 'runs', 'limit', 'seed', 'workers'].map((k) => [k, numberOption(values[k as keyof typeof values] as string | undefined, k, true)]));
       numbers['init-scale'] = numberOption(values['init-scale'], 'init-scale', false);
       return runAnalyze({ model: values.model, split: values.split, domain: values.domain, tasks: values.tasks, sets: values.sets, noise: values.noise, noiseType: values['noise-type'], numbers });
     }
     case 'optimize': {
       if (rest.length > 0) throw new UsageError('lto optimize takes no positional arguments (use --model DIR)');
-      const numbers = Object.fromEntries(['runs', 'steps', 'seed', 'train-questions', 'train-runs', 'validation-questions', 'test-questions', 'max-new-tokens', 'epochs'].map((k) => [k, numberOption(values[k as keyof typeof values] as string | undefined, k, true)]));
+      const numbers = Object.fromEntries(['runs', 'steps', 'seed', 'train-questions', 'train-runs', 'validation-questions', 'test-questions', 'max-new-tokens', 'epochs', 'workers'].map((k) => [k, numberOption(values[k as keyof typeof values] as string | undefined, k, true)]));
       numbers['noise'] = numberOption(values.noise, 'noise', false);
       numbers['init-scale'] = numberOption(values['init-scale'], 'init-scale', false);
       numbers['lr'] = numberOption(values.lr, 'lr', false);

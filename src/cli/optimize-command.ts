@@ -30,16 +30,18 @@ import type { TrajectoryArray } from '../tensor/trajectory-array.js';
 import { checkTokenCheckpoints, tokenPrefixTrajectories, type TokenPrefixes } from '../optimize/early-rejection.js';
 import { runExperiment, DEFAULT_BETAS, type DomainSets } from '../optimize/experiment.js';
 import { DEFAULT_TASKS_DIR } from './train-command.js';
-import { UsageError, noiseOption } from './options.js';
+import { UsageError, noiseOption, openGenerationPool, workersOption } from './options.js';
+import type { GenerationPool } from '../model/generation-pool.js';
 
 export const OPTIMIZE_USAGE = `  lto optimize [--model DIR] [--sets DIR] [--domain D] [--runs N] [--steps T] [--seed S] [--noise X] [--noise-type T] [--init-scale X]
       [--train-questions N] [--train-runs N] [--validation-questions N] [--test-questions N] [--max-new-tokens N]
       [--lrm transformer|probe] [--epochs N] [--lr X] [--betas B,B,..] [--early-prefix tokens|steps] [--token-checkpoints K,K,..]
-      [--depths T,T,..] [--no-cross-domain] [--tasks DIR] --json
+      [--depths T,T,..] [--no-cross-domain] [--tasks DIR] [--workers N] --json
                                       LRM and LTO on every domain's test split (N runs, beta chosen on validation):
                                       every method with bootstrap CIs, early rejection, sweeps over N, beta and steps,
                                       and the cross-domain matrix; trajectory sets cached and resumable under --sets
-                                      (default out/optimize-sets); --train-questions defaults to 300`;
+                                      (default out/optimize-sets); --train-questions defaults to 300;
+                                      --workers N samples in N worker threads (default 1 = in-process; 2 on a 2-core machine)`;
 
 export interface OptimizeArgs {
   readonly model?: string;
@@ -57,7 +59,7 @@ export interface OptimizeArgs {
   readonly depths?: string;
   /** false with --no-cross-domain. */
   readonly crossDomain?: boolean;
-  /** runs, steps, seed, train-questions, train-runs, validation-questions, test-questions, max-new-tokens, epochs (integers); noise, init-scale, lr (numbers). */
+  /** runs, steps, seed, train-questions, train-runs, validation-questions, test-questions, max-new-tokens, epochs, workers (integers); noise, init-scale, lr (numbers). */
   readonly numbers: Readonly<Record<string, number | undefined>>;
   /** Library callers only: how an output is scored (default: the synthetic-task rule). */
   readonly score?: SampleOptions['score'];
@@ -102,6 +104,8 @@ interface SamplingContext {
   readonly maxNewTokens: number;
   readonly score?: SampleOptions['score'];
   readonly log: (line: string) => void;
+  /** Worker threads on loaded.dir that generate the batches (default: in-process). */
+  readonly pool?: GenerationPool;
 }
 
 /** What must match for a stored part to be reused. */
@@ -139,7 +143,7 @@ export async function loadOrSampleSplit(ctx: SamplingContext, spec: SplitSpec, d
   const prefixes: TokenPrefixes[] = [];
   const options: SampleOptions = {
     runs: spec.runs, steps: spec.steps, seed: ctx.seed, noise: ctx.noise, initScale: ctx.initScale, maxNewTokens: ctx.maxNewTokens, split: spec.split,
-    keepTokenLatents: spec.tokenCheckpoints !== undefined, ...(ctx.score ? { score: ctx.score } : {}),
+    keepTokenLatents: spec.tokenCheckpoints !== undefined, ...(ctx.score ? { score: ctx.score } : {}), ...(ctx.pool ? { pool: ctx.pool } : {}),
   };
   for (let start = 0, part = 0; start < spec.items.length; start += questionsPerPart, part++) {
     const chunk = spec.items.slice(start, start + questionsPerPart);
@@ -206,6 +210,7 @@ export async function runOptimize(args: OptimizeArgs): Promise<number> {
   const testQuestions = n['test-questions'] === undefined ? undefined : positive(n['test-questions'], 'test-questions', 1);
   const maxNewTokens = positive(n['max-new-tokens'], 'max-new-tokens', MAX_TARGET_CHARS + 2);
   const epochs = positive(n['epochs'], 'epochs', 10);
+  const workers = workersOption(n['workers']);
   const learningRate = n['lr'] ?? 1e-3;
   if (!(learningRate > 0) || !Number.isFinite(learningRate)) throw new UsageError(`--lr must be a positive number, got ${learningRate}`);
   const seed = n['seed'] ?? 0;
@@ -229,10 +234,12 @@ export async function runOptimize(args: OptimizeArgs): Promise<number> {
   const tasksDir = args.tasks ?? DEFAULT_TASKS_DIR;
 
   const loaded = await loadModelWithTokenizer(args.model);
+  let pool: GenerationPool | undefined;
   try {
+    pool = await openGenerationPool(loaded.dir, workers, log);
     const steps = positive(n['steps'], 'steps', loaded.model.config.meanRecurrence);
     const noise = noiseOption(n['noise']?.toString(), args.noiseType, loaded.model.config.testTimeNoise) ?? loaded.model.config.testTimeNoise;
-    const ctx: SamplingContext = { loaded, fingerprint: await checkpointFingerprint(loaded.dir), seed, noise, initScale, maxNewTokens, ...(args.score ? { score: args.score } : {}), log };
+    const ctx: SamplingContext = { loaded, fingerprint: await checkpointFingerprint(loaded.dir), seed, noise, initScale, maxNewTokens, ...(args.score ? { score: args.score } : {}), log, ...(pool ? { pool } : {}) };
     const perPart = 4 * Math.max(1, Math.floor(160 / runs));
     const sets: DomainSets[] = [];
     for (const domain of domains) {
@@ -285,6 +292,7 @@ export async function runOptimize(args: OptimizeArgs): Promise<number> {
     };
     write(`${JSON.stringify(out)}\n`);
   } finally {
+    await pool?.close();
     loaded.model.dispose();
   }
   return 0;

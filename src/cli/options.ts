@@ -1,5 +1,7 @@
 /** Parsing of `lto` command-line option values shared by the commands. */
 import { checkTestTimeNoise, type NoiseSchedule, type TestTimeNoise } from '../model/test-time-noise.js';
+import { GenerationPool } from '../model/generation-pool.js';
+import { initBackend } from '../tensor/backend.js';
 
 /** A mistake in the command line: reported with the usage text. */
 export class UsageError extends Error {}
@@ -22,4 +24,26 @@ export function noiseOption(scale: string | undefined, schedule: string | undefi
     { scale: numberOption(scale, 'noise', false) ?? configured.scale, schedule: (schedule ?? configured.schedule) as NoiseSchedule },
     '--noise/--noise-type',
   );
+}
+
+/**
+ * --workers: worker threads for generation (default 1 = in the main thread). On the wasm backend,
+ * which is single-threaded in Node, one worker per core is best (2 on a 2-core machine).
+ */
+export function workersOption(value: number | undefined): number {
+  const n = value ?? 1;
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--workers must be a positive integer, got ${n}`);
+  return n;
+}
+
+/**
+ * A GenerationPool of `workers` threads on the model folder `dir`, on the main thread's backend
+ * (so that results equal the in-process ones), or undefined for 1 worker (generation in-process).
+ */
+export async function openGenerationPool(dir: string, workers: number, log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<GenerationPool | undefined> {
+  if (workers === 1) return undefined;
+  const backend = await initBackend();
+  const pool = await GenerationPool.open(dir, { workers, backend: backend.name });
+  log(`generation: ${workers} worker threads (${pool.backend})`);
+  return pool;
 }

@@ -5,6 +5,7 @@
  */
 import { join, resolve } from 'node:path';
 import type { LoadedModel } from '../model/default-model.js';
+import type { GenerationPool } from '../model/generation-pool.js';
 import type { TestTimeNoise } from '../model/test-time-noise.js';
 import { checkpointFingerprint } from '../io/checkpoint-fingerprint.js';
 import { readTaskJsonl } from '../tasks/jsonl.js';
@@ -28,6 +29,8 @@ export interface SplitSetOptions {
   readonly tasksDir?: string;
   readonly setsDir?: string;
   readonly onProgress?: (done: number, total: number) => void;
+  /** Worker threads opened on loaded.dir that generate the batches (default: in-process). */
+  readonly pool?: GenerationPool;
 }
 
 /** The cached (or freshly sampled) set of one domain's split. */
@@ -44,5 +47,6 @@ export async function splitTrajectorySet(loaded: LoadedModel, o: SplitSetOptions
     initScale: o.initScale,
     split: o.split,
     onProgress: o.onProgress,
+    ...(o.pool ? { pool: o.pool } : {}),
   });
 }
