@@ -35,7 +35,7 @@ export async function runEval(args: EvalArgs): Promise<number> {
   const limit = args.numbers['limit'];
   const noise = noiseOption(args.numbers['noise']?.toString(), args.noiseType, model.config.testTimeNoise) ?? model.config.testTimeNoise;
   const initScale = args.numbers['init-scale'] ?? 1;
-  const out: Record<string, { accuracy: number; pass_at_n: number; n_questions: number }> = {};
+  const out: Record<string, { accuracy: number; pass_at_n: number; n_questions: number; by_difficulty: unknown[] }> = {};
   let pool: GenerationPool | undefined;
   try {
     pool = await openGenerationPool(loaded.dir, workers);
@@ -52,7 +52,12 @@ export async function runEval(args: EvalArgs): Promise<number> {
         onBatch: (done, total) => process.stderr.write(`\r${domain}: ${done}/${total} questions`),
       });
       process.stderr.write('\n');
-      out[domain] = { accuracy: report.accuracy, pass_at_n: report.passAtN, n_questions: report.nQuestions };
+      out[domain] = {
+        accuracy: report.accuracy,
+        pass_at_n: report.passAtN,
+        n_questions: report.nQuestions,
+        by_difficulty: report.byDifficulty.map((d) => ({ difficulty: d.difficulty, n_questions: d.nQuestions, accuracy: d.accuracy, pass_at_n: d.passAtN })),
+      };
     }
   } finally {
     await pool?.close();

@@ -33,6 +33,8 @@ export interface AccuracyReport {
   readonly accuracy: number;
   /** Share of questions with at least one correct run. */
   readonly passAtN: number;
+  /** The same two figures for each difficulty present, in increasing difficulty. */
+  readonly byDifficulty: readonly { readonly difficulty: number; readonly nQuestions: number; readonly accuracy: number; readonly passAtN: number }[];
   readonly outcomes: RunOutcome[];
 }
 
@@ -85,15 +87,28 @@ function scoreBatch(tokenizer: Tokenizer, chunk: readonly TaskItem[], result: Ge
   }
 }
 
-function report(items: readonly TaskItem[], runs: number, outcomes: RunOutcome[]): AccuracyReport {
-  const byQuestion = new Map<string, boolean>();
-  for (const r of outcomes) byQuestion.set(r.id, (byQuestion.get(r.id) ?? false) || r.correct);
-  const correct = outcomes.filter((r) => r.correct).length;
+/** Single-run accuracy and pass@N of the outcomes of `items`. */
+function figures(items: readonly TaskItem[], outcomes: readonly RunOutcome[]): { accuracy: number; passAtN: number } {
+  const ids = new Set(items.map((i) => i.id));
+  const mine = outcomes.filter((r) => ids.has(r.id));
+  const anyCorrect = new Set(mine.filter((r) => r.correct).map((r) => r.id));
+  return {
+    accuracy: mine.length ? mine.filter((r) => r.correct).length / mine.length : 0,
+    passAtN: items.length ? anyCorrect.size / items.length : 0,
+  };
+}
+
+/** Accuracy, pass@N and their breakdown by difficulty from per-run outcomes. */
+export function summarizeOutcomes(items: readonly TaskItem[], runs: number, outcomes: RunOutcome[]): AccuracyReport {
+  const difficulties = [...new Set(items.map((i) => i.difficulty))].sort((a, b) => a - b);
   return {
     nQuestions: items.length,
     runs,
-    accuracy: outcomes.length ? correct / outcomes.length : 0,
-    passAtN: items.length ? [...byQuestion.values()].filter(Boolean).length / items.length : 0,
+    ...figures(items, outcomes),
+    byDifficulty: difficulties.map((difficulty) => {
+      const group = items.filter((i) => i.difficulty === difficulty);
+      return { difficulty, nQuestions: group.length, ...figures(group, outcomes) };
+    }),
     outcomes,
   };
 }
@@ -109,7 +124,7 @@ async function evaluatePooled(pool: GenerationPool, model: RecurrentDepthModel, 
     done += chunk.length;
     o.onBatch?.(done, items.length);
   }
-  return report(items, o.runs, outcomes);
+  return summarizeOutcomes(items, o.runs, outcomes);
 }
 
 /** Accuracy and pass@N of `o.runs` runs per item (see the module comment); a Promise with `o.pool`. */
@@ -130,5 +145,5 @@ export function evaluateAccuracy(model: RecurrentDepthModel, tokenizer: Tokenize
     done += chunk.length;
     o.onBatch?.(done, items.length);
   });
-  return report(items, o.runs, outcomes);
+  return summarizeOutcomes(items, o.runs, outcomes);
 }
