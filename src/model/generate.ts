@@ -11,6 +11,7 @@ import { KvCache, type KvEntry, type KvStore } from './kv-cache.js';
 import type { RecurrentDepthModel } from './recurrent-depth-model.js';
 import { chooseToken, validateDecoding, type Decoding } from './sampling.js';
 import { ExitTracker, needsDistributions, validateEarlyExit, type EarlyExitOptions } from './early-exit.js';
+import { selectNames } from './latent-names.js';
 
 export interface GenerateOptions {
   readonly maxNewTokens: number;
@@ -37,6 +38,12 @@ export interface GenerateOptions {
   readonly padToken?: number;
   /** Record the per-step latents of every generated token (default true). */
   readonly recordLatents?: boolean;
+  /**
+   * What is recorded per generated token, in order (default latent.0 .. latent.T): any names
+   * `forward` records, e.g. ['embed', 'prelude.out', 'latent.1', 'coda.out'] for the per-layer
+   * states of a model whose blocks run once. Not with early exit (which records latents).
+   */
+  readonly recordNames?: readonly string[];
   readonly earlyExit?: EarlyExitOptions;
   /** Called after every generated token with the number generated so far. */
   readonly onToken?: (generated: number, maxNewTokens: number) => void;
@@ -54,13 +61,18 @@ export interface GeneratedSequence {
   readonly stopReason: StopReason;
   /** Steps computed for each generated token (T unless it exited early). */
   readonly stepsUsed: number[];
-  /** [tokens, T + 1, h] row-major: ln_f(state_t) at the position that produced each token. */
+  /**
+   * [tokens, names, h] row-major: the recorded states (by default ln_f(state_t), t = 0..T) at the
+   * position that produced each token; `GenerationResult.recorded` names them.
+   */
   readonly latents: Float32Array | undefined;
 }
 
 export interface GenerationResult {
   readonly sequences: GeneratedSequence[];
   readonly steps: number;
+  /** Names of the states in each sequence's `latents`, in order (empty when nothing was recorded). */
+  readonly recorded: readonly string[];
   readonly hiddenSize: number;
 }
 
@@ -104,7 +116,16 @@ export function generate(model: RecurrentDepthModel, prompts: readonly (readonly
   const stepNoise = new StepNoiseSampler(c, rowSeeds, options.noise ?? c.testTimeNoise);
   const samplers = rowSeeds.map((s) => new Rng(deriveSeed(s, 'sample')));
   const cache = new KvCache();
-  const latentNames = Array.from({ length: steps + 1 }, (_, t) => `latent.${t}`);
+  const latentNames = options.recordNames ? [...options.recordNames] : Array.from({ length: steps + 1 }, (_, t) => `latent.${t}`);
+  if (options.recordNames) {
+    if (options.recordNames.length === 0) throw new Error('generate: recordNames is empty; leave it out for the latents, or set recordLatents: false');
+    if (options.earlyExit) throw new Error('generate: recordNames cannot be combined with earlyExit (early exit records latent.0 .. latent.T)');
+    const names = selectNames(latentNames, steps);
+    const resolved = [...names.fixed].length + names.steps.state.size + names.steps.latent.size + names.steps.logits.size;
+    if (resolved !== latentNames.length || new Set(latentNames).size !== latentNames.length || latentNames.some((n) => n.includes('*') || n.startsWith('logits'))) {
+      throw new Error(`generate: recordNames must be distinct exact state names (embed, prelude.out, state.t, latent.t, coda.out), got ${JSON.stringify(options.recordNames)}`);
+    }
+  }
 
   const tokens: number[][] = Array.from({ length: rows }, () => []);
   const stepsUsed: number[][] = Array.from({ length: rows }, () => []);
@@ -119,7 +140,7 @@ export function generate(model: RecurrentDepthModel, prompts: readonly (readonly
       const token = chooseToken(logits, c.vocabSize, r * v, decoding, samplers[r]);
       tokens[r]!.push(token);
       stepsUsed[r]!.push(used[r]!);
-      if (latents) latentChunks[r]!.push(latents.slice(r * (steps + 1) * h, (r + 1) * (steps + 1) * h));
+      if (latents) latentChunks[r]!.push(latents.slice(r * latentNames.length * h, (r + 1) * latentNames.length * h));
       if (stop.has(token)) {
         done[r] = true;
         reasons[r] = 'stop-token';
@@ -179,7 +200,7 @@ export function generate(model: RecurrentDepthModel, prompts: readonly (readonly
       latents: record ? concatChunks(latentChunks[r]!) : undefined,
     });
   }
-  return { sequences, steps, hiddenSize: h };
+  return { sequences, steps, hiddenSize: h, recorded: record ? latentNames : [] };
 }
 
 /** Reads latent.0..T ([rows, 1, h] each) into one [rows, T+1, h] array with a single download. */

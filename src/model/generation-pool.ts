@@ -115,7 +115,7 @@ class GenerationWorker {
         if (!running || running.id !== message.id) return; // already rejected by a failure
         this.current = undefined;
         this.worker.unref();
-        if (message.type === 'result') running.job.resolve({ sequences: [...message.sequences], steps: message.steps, hiddenSize: message.hiddenSize });
+        if (message.type === 'result') running.job.resolve({ sequences: [...message.sequences], steps: message.steps, hiddenSize: message.hiddenSize, recorded: [...message.recorded] });
         else running.job.reject(new Error(message.message));
         this.onChange();
         return;

@@ -28,7 +28,7 @@ export type ToGenerationWorker = { readonly type: 'generate'; readonly id: numbe
 export type FromGenerationWorker =
   | { readonly type: 'ready'; readonly config: HuginnConfig; readonly backend: BackendInfo['name'] }
   | { readonly type: 'init-error'; readonly message: string }
-  | { readonly type: 'result'; readonly id: number; readonly sequences: readonly GeneratedSequence[]; readonly steps: number; readonly hiddenSize: number }
+  | { readonly type: 'result'; readonly id: number; readonly sequences: readonly GeneratedSequence[]; readonly steps: number; readonly hiddenSize: number; readonly recorded: readonly string[] }
   | { readonly type: 'error'; readonly id: number; readonly message: string };
 
 /**
@@ -47,6 +47,7 @@ export function cloneableOptions(o: PoolGenerateOptions): PoolGenerateOptions {
   if (o.stopTokens !== undefined) out.stopTokens = [...o.stopTokens];
   if (o.padToken !== undefined) out.padToken = o.padToken;
   if (o.recordLatents !== undefined) out.recordLatents = o.recordLatents;
+  if (o.recordNames !== undefined) out.recordNames = [...o.recordNames];
   if (o.earlyExit !== undefined) out.earlyExit = { ...o.earlyExit };
   return out;
 }

@@ -23,7 +23,7 @@ function run(model: RecurrentDepthModel, id: number, request: GenerateRequest): 
     const l = seq.latents;
     if (l && l.byteOffset === 0 && l.byteLength === l.buffer.byteLength && l.buffer instanceof ArrayBuffer && !transfer.includes(l.buffer)) transfer.push(l.buffer);
   }
-  return { reply: { type: 'result', id, sequences: result.sequences, steps: result.steps, hiddenSize: result.hiddenSize }, transfer };
+  return { reply: { type: 'result', id, sequences: result.sequences, steps: result.steps, hiddenSize: result.hiddenSize, recorded: result.recorded }, transfer };
 }
 
 async function main(): Promise<void> {

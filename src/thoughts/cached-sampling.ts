@@ -25,6 +25,8 @@ function mismatch(set: TrajectorySet, fingerprint: string, items: readonly Sampl
     ['init scale', s.init_scale, o.initScale ?? 1],
     ['noise', JSON.stringify(s.noise), JSON.stringify({ scale: noise.scale, schedule: noise.schedule })],
     ['pooling', s.pooling, o.pooling ?? 'mean'],
+    ['recorded states', JSON.stringify(s.record ?? null), JSON.stringify(o.record ?? null)],
+    ['decoding', JSON.stringify(s.decoding ?? 'greedy'), JSON.stringify(o.decoding ?? 'greedy')],
     ['questions', set.questionIds().join('\n'), items.map((i) => i.id).join('\n')],
   ];
   const differing = want.filter(([, a, b]) => a !== b).map(([name]) => name);

@@ -5,6 +5,7 @@
  */
 import type { TestTimeNoise } from '../model/test-time-noise.js';
 import type { Pooling } from './pooling.js';
+import type { Decoding } from '../model/sampling.js';
 
 export const MANIFEST_FORMAT = 'latent-thinking.trajectory-set';
 export const MANIFEST_VERSION = 1;
@@ -20,6 +21,10 @@ export interface SamplingSettings {
   /** How token latents were pooled, or 'imported' when unknown. */
   readonly pooling: Pooling | 'imported';
   readonly max_new_tokens: number | null;
+  /** Names of the recorded states when not latent.0 .. latent.T (per-layer trajectories); null otherwise. */
+  readonly record?: readonly string[] | null;
+  /** Token choice: 'greedy' or the sampling options (absent in sets sampled greedily before it was recorded). */
+  readonly decoding?: Decoding | null;
 }
 
 export interface TrajectoryManifest {
@@ -65,7 +70,13 @@ export function checkManifest(value: unknown, where: string): TrajectoryManifest
   if (typeof m['token_latents'] !== 'boolean') fail(where, '"token_latents" must be a boolean');
   const sampling = m['sampling'] as Record<string, unknown> | undefined;
   if (!sampling || typeof sampling !== 'object') fail(where, '"sampling" must be an object');
-  if (sampling['steps'] !== (m['states'] as number) - 1) fail(where, `"sampling.steps" (${JSON.stringify(sampling['steps'])}) must be states - 1 = ${(m['states'] as number) - 1}`);
+  const record = sampling['record'];
+  if (record !== undefined && record !== null) {
+    if (!Array.isArray(record) || !record.every((n) => typeof n === 'string')) fail(where, '"sampling.record" must be null or an array of state names');
+    if (record.length !== m['states']) fail(where, `"sampling.record" names ${record.length} states, "states" is ${JSON.stringify(m['states'])}`);
+  } else if (sampling['steps'] !== null && sampling['steps'] !== (m['states'] as number) - 1) {
+    fail(where, `"sampling.steps" (${JSON.stringify(sampling['steps'])}) must be states - 1 = ${(m['states'] as number) - 1}`);
+  }
   const tasks = m['tasks'] as Record<string, unknown> | undefined;
   if (!tasks || !Array.isArray(tasks['domains'])) fail(where, '"tasks.domains" must be an array');
   return value as TrajectoryManifest;

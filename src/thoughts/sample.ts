@@ -19,6 +19,7 @@ import type { GenerationPool } from '../model/generation-pool.js';
 import type { GenerateRequest } from '../model/generation-protocol.js';
 import type { RecurrentDepthModel } from '../model/recurrent-depth-model.js';
 import type { TestTimeNoise } from '../model/test-time-noise.js';
+import type { Decoding } from '../model/sampling.js';
 import type { Tokenizer } from '../model/tokenizer/tokenizer.js';
 import { promptIds } from '../evaluation/accuracy.js';
 import { scoreSynthetic, type AnswerScore } from '../tasks/scoring.js';
@@ -53,6 +54,14 @@ export interface SampleOptions {
   readonly noise?: TestTimeNoise;
   /** How token latents become one trajectory (default 'mean', as the paper). */
   readonly pooling?: Pooling;
+  /**
+   * The states making up a trajectory (default latent.0 .. latent.T). For a model whose blocks
+   * run once (the standard-transformer baseline), its per-layer states, e.g.
+   * ['embed', 'prelude.out', 'latent.1', 'coda.out']: the paper's "general LLM" latent thoughts.
+   */
+  readonly record?: readonly string[];
+  /** Token choice (default greedy); sampling gives diversity to a model without latent noise. */
+  readonly decoding?: Decoding;
   /** Keep the unpooled per-token latents as well (memory: tokens x (T + 1) x width per run). */
   readonly keepTokenLatents?: boolean;
   /** Default: the synthetic tasks' longest target + 2. */
@@ -82,6 +91,8 @@ interface Resolved {
   readonly initScale: number;
   readonly noise: TestTimeNoise;
   readonly pooling: Pooling;
+  readonly record: readonly string[] | null;
+  readonly decoding: Decoding;
   readonly keepTokenLatents: boolean;
   readonly maxNewTokens: number;
   readonly questionsPerBatch: number;
@@ -103,10 +114,17 @@ function resolve(model: RecurrentDepthModel, o: SampleOptions): Resolved {
     initScale: o.initScale ?? 1,
     noise: o.noise ?? model.config.testTimeNoise,
     pooling,
+    record: o.record ? [...o.record] : null,
+    decoding: o.decoding ?? 'greedy',
     keepTokenLatents: o.keepTokenLatents ?? false,
     maxNewTokens: positiveInteger(o.maxNewTokens ?? MAX_TARGET_CHARS + 2, 'maxNewTokens'),
     questionsPerBatch: positiveInteger(o.questionsPerBatch ?? Math.max(1, Math.floor(160 / runs)), 'questionsPerBatch'),
   };
+}
+
+/** States per trajectory: the recorded names, or latent.0 .. latent.T. */
+function statesOf(r: Resolved): number {
+  return r.record ? r.record.length : r.steps + 1;
 }
 
 /** The folder's model fingerprint, or a description when the model did not come from a folder. */
@@ -130,9 +148,11 @@ function baseManifest(identity: { source: string; fingerprint: string }, items: 
       noise: { scale: r.noise.scale, schedule: r.noise.schedule },
       pooling: r.pooling,
       max_new_tokens: r.maxNewTokens,
+      record: r.record,
+      decoding: r.decoding,
     },
     n_runs: nRuns,
-    states: r.steps + 1,
+    states: statesOf(r),
     width,
     token_latents: r.keepTokenLatents,
     files: { tensors: '', table: '' },
@@ -155,6 +175,8 @@ function batchRequest(tokenizer: Tokenizer, batch: readonly SamplingItem[], r: R
       noise: r.noise,
       stopTokens: tokenizer.specialTokens.eos,
       recordLatents: true,
+      ...(r.record ? { recordNames: r.record } : {}),
+      decoding: r.decoding,
     },
     seeds,
   };
@@ -163,7 +185,7 @@ function batchRequest(tokenizer: Tokenizer, batch: readonly SamplingItem[], r: R
 /** Scores and pools one batch's generation into a set. */
 function batchSet(model: RecurrentDepthModel, tokenizer: Tokenizer, batch: readonly SamplingItem[], seeds: readonly number[], result: GenerationResult, r: Resolved, score: NonNullable<SampleOptions['score']>, manifest: TrajectoryManifest): TrajectorySet {
   const h = model.config.nEmbd;
-  const states = r.steps + 1;
+  const states = statesOf(r);
   const runs: RunRecord[] = [];
   const pooled = new Float32Array(result.sequences.length * states * h);
   const tokenChunks: Float32Array[] = [];

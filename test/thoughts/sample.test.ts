@@ -110,6 +110,29 @@ test('an interrupted sampling keeps its finished batches and resumes to the same
   await assert.rejects(sampleTrajectories(loaded.model, loaded.tokenizer, items, { ...options, seed: 1 }), /holds parts of a sampling with other settings/);
 });
 
+test('per-layer trajectories (record) with sampled decoding: the named states, in order, recorded and reloaded', async () => {
+  const record = ['embed', 'prelude.out', 'latent.3', 'coda.out'];
+  const decoding = { temperature: 0.9 };
+  const set = await sampleTrajectories(loaded.model, loaded.tokenizer, items.slice(0, 2), { ...OPTIONS, record, decoding, keepTokenLatents: true });
+  assert.equal(set.states, 4);
+  assert.deepEqual(set.manifest.sampling.record, record);
+  assert.deepEqual(set.manifest.sampling.decoding, decoding);
+  // The latent.3 slot equals the last latent of the default (latent.0 .. latent.3) recording of the same runs.
+  const plain = await sampleTrajectories(loaded.model, loaded.tokenizer, items.slice(0, 2), { ...OPTIONS, decoding, keepTokenLatents: true });
+  assert.deepEqual(set.runs.map((r) => r.output), plain.runs.map((r) => r.output));
+  const h = loaded.model.config.nEmbd;
+  const tokens = set.runs[0]!.tokens;
+  for (let k = 0; k < tokens; k++) {
+    assertClose(set.tokenLatentsOf(0).subarray((k * 4 + 2) * h, (k * 4 + 3) * h), plain.tokenLatentsOf(0).subarray((k * 4 + 3) * h, (k * 4 + 4) * h), 1e-6, `token ${k} latent.3`);
+  }
+  const dir = join(root, 'layers');
+  await sampleOrLoadTrajectorySet(dir, loaded.model, loaded.tokenizer, items.slice(0, 2), { ...OPTIONS, record, decoding });
+  const again = await sampleOrLoadTrajectorySet(dir, loaded.model, loaded.tokenizer, items.slice(0, 2), { ...OPTIONS, record, decoding });
+  assert.deepEqual(again.manifest.sampling.record, record);
+  await assert.rejects(sampleOrLoadTrajectorySet(dir, loaded.model, loaded.tokenizer, items.slice(0, 2), { ...OPTIONS, decoding }), /another recorded states/);
+  await assert.rejects(sampleTrajectories(loaded.model, loaded.tokenizer, items.slice(0, 1), { ...OPTIONS, record: ['latent.*'] }), /recordNames must be distinct exact state names/);
+});
+
 test('sampleOrLoadTrajectorySet samples once, then loads; other settings in the same folder are refused', async () => {
   const dir = join(root, 'cache');
   const first = await sampleOrLoadTrajectorySet(dir, loaded.model, loaded.tokenizer, items, OPTIONS);
