@@ -100,6 +100,7 @@ async function run(argv: string[]): Promise<number> {
       'validation-questions': { type: 'string' },
       'test-questions': { type: 'string' },
       epochs: { type: 'string' },
+      record: { type: 'string' },
       workers: { type: 'string' },
     },
   });
@@ -213,7 +214,8 @@ async function run(argv: string[]): Promise<number> {
       numbers['noise'] = numberOption(values.noise, 'noise', false);
       numbers['init-scale'] = numberOption(values['init-scale'], 'init-scale', false);
       numbers['lr'] = numberOption(values.lr, 'lr', false);
-      return runOptimize({ model: values.model, sets: values.sets, tasks: values.tasks, domain: values.domain, noiseType: values['noise-type'], lrm: values.lrm, earlyPrefix: values['early-prefix'], betas: values.betas, tokenCheckpoints: values['token-checkpoints'], depths: values.depths, crossDomain: !values['no-cross-domain'], numbers });
+      numbers['temperature'] = numberOption(values.temperature, 'temperature', false);
+      return runOptimize({ record: values.record, model: values.model, sets: values.sets, tasks: values.tasks, domain: values.domain, noiseType: values['noise-type'], lrm: values.lrm, earlyPrefix: values['early-prefix'], betas: values.betas, tokenCheckpoints: values['token-checkpoints'], depths: values.depths, crossDomain: !values['no-cross-domain'], numbers });
     }
     default:
       throw new UsageError(`unknown command "${command}"`);

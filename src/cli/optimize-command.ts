@@ -23,6 +23,7 @@ import { SafetensorsFile, writeSafetensors, type WritableTensor } from '../io/sa
 import { readTaskJsonl } from '../tasks/jsonl.js';
 import { DOMAINS, isDomain, MAX_TARGET_CHARS, type Domain, type TaskItem } from '../tasks/task.js';
 import type { TestTimeNoise } from '../model/test-time-noise.js';
+import type { Decoding } from '../model/sampling.js';
 import { sampleTrajectories, concatTrajectorySets, type SampleOptions } from '../thoughts/sample.js';
 import { loadTrajectorySet, saveTrajectorySet } from '../thoughts/storage.js';
 import { TrajectorySet } from '../thoughts/trajectory-set.js';
@@ -36,12 +37,15 @@ import type { GenerationPool } from '../model/generation-pool.js';
 export const OPTIMIZE_USAGE = `  lto optimize [--model DIR] [--sets DIR] [--domain D] [--runs N] [--steps T] [--seed S] [--noise X] [--noise-type T] [--init-scale X]
       [--train-questions N] [--train-runs N] [--validation-questions N] [--test-questions N] [--max-new-tokens N]
       [--lrm transformer|probe] [--epochs N] [--lr X] [--betas B,B,..] [--early-prefix tokens|steps] [--token-checkpoints K,K,..]
-      [--depths T,T,..] [--no-cross-domain] [--tasks DIR] [--workers N] --json
+      [--depths T,T,..] [--no-cross-domain] [--tasks DIR] [--workers N] [--record NAME,NAME,..] [--temperature X] --json
                                       LRM and LTO on every domain's test split (N runs, beta chosen on validation):
                                       every method with bootstrap CIs, early rejection, sweeps over N, beta and steps,
                                       and the cross-domain matrix; trajectory sets cached and resumable under --sets
                                       (default out/optimize-sets); --train-questions defaults to 300;
-                                      --workers N samples in N worker threads (default 1 = in-process; 2 on a 2-core machine)`;
+                                      --workers N samples in N worker threads (default 1 = in-process; 2 on a 2-core machine);
+                                      general-model path: a standard model (lto train --standard) uses its per-layer
+                                      states embed,prelude.out,latent.1,coda.out (or --record) and needs --temperature X
+                                      for diverse runs`;
 
 export interface OptimizeArgs {
   readonly model?: string;
@@ -59,6 +63,8 @@ export interface OptimizeArgs {
   readonly depths?: string;
   /** false with --no-cross-domain. */
   readonly crossDomain?: boolean;
+  /** --record: comma-separated state names making up a trajectory (default: per-layer states for a standard model). */
+  readonly record?: string;
   /** runs, steps, seed, train-questions, train-runs, validation-questions, test-questions, max-new-tokens, epochs, workers (integers); noise, init-scale, lr (numbers). */
   readonly numbers: Readonly<Record<string, number | undefined>>;
   /** Library callers only: how an output is scored (default: the synthetic-task rule). */
@@ -70,6 +76,8 @@ export interface OptimizeArgs {
 }
 
 export const DEFAULT_SETS_DIR = join('out', 'optimize-sets');
+/** The per-layer states of a standard-transformer baseline (blocks run once, s0 = 0). */
+export const STANDARD_MODEL_LAYERS: readonly string[] = ['embed', 'prelude.out', 'latent.1', 'coda.out'];
 export const DEFAULT_TRAIN_QUESTIONS = 300;
 export const DEFAULT_TOKEN_CHECKPOINTS: readonly number[] = [2, 4, 8];
 const PREFIX_FILE = 'token-prefixes.safetensors';
@@ -102,6 +110,9 @@ interface SamplingContext {
   readonly noise: TestTimeNoise;
   readonly initScale: number;
   readonly maxNewTokens: number;
+  /** Per-layer state names (the general-model path), or undefined for latent.0 .. latent.T. */
+  readonly record?: readonly string[];
+  readonly decoding: Decoding;
   readonly score?: SampleOptions['score'];
   readonly log: (line: string) => void;
   /** Worker threads on loaded.dir that generate the batches (default: in-process). */
@@ -111,7 +122,7 @@ interface SamplingContext {
 /** What must match for a stored part to be reused. */
 function settingsKey(m: TrajectorySet['manifest']): string {
   const s = m.sampling;
-  return JSON.stringify({ runs: s.runs_per_question, steps: s.steps, seed: s.seed, init: s.init_scale, noise: s.noise && { scale: s.noise.scale, schedule: s.noise.schedule }, pooling: s.pooling, max: s.max_new_tokens });
+  return JSON.stringify({ runs: s.runs_per_question, steps: s.steps, seed: s.seed, init: s.init_scale, noise: s.noise && { scale: s.noise.scale, schedule: s.noise.schedule }, pooling: s.pooling, max: s.max_new_tokens, record: s.record ?? null, decoding: s.decoding ?? 'greedy' });
 }
 
 async function readPrefixes(path: string, tokens: readonly number[], set: TrajectorySet): Promise<TokenPrefixes | undefined> {
@@ -143,6 +154,7 @@ export async function loadOrSampleSplit(ctx: SamplingContext, spec: SplitSpec, d
   const prefixes: TokenPrefixes[] = [];
   const options: SampleOptions = {
     runs: spec.runs, steps: spec.steps, seed: ctx.seed, noise: ctx.noise, initScale: ctx.initScale, maxNewTokens: ctx.maxNewTokens, split: spec.split,
+    decoding: ctx.decoding, ...(ctx.record ? { record: ctx.record } : {}),
     keepTokenLatents: spec.tokenCheckpoints !== undefined, ...(ctx.score ? { score: ctx.score } : {}), ...(ctx.pool ? { pool: ctx.pool } : {}),
   };
   for (let start = 0, part = 0; start < spec.items.length; start += questionsPerPart, part++) {
@@ -155,7 +167,9 @@ export async function loadOrSampleSplit(ctx: SamplingContext, spec: SplitSpec, d
       if (stored.manifest.model?.fingerprint !== ctx.fingerprint) throw new Error(`${partDir}: sampled with another model (${stored.manifest.model?.fingerprint}); use another --sets folder or delete it`);
       const sameSettings = stored.manifest.sampling.runs_per_question === spec.runs && stored.manifest.sampling.steps === spec.steps && stored.manifest.sampling.seed === ctx.seed
         && stored.manifest.sampling.init_scale === ctx.initScale && stored.manifest.sampling.max_new_tokens === ctx.maxNewTokens
-        && stored.manifest.sampling.noise?.scale === ctx.noise.scale && stored.manifest.sampling.noise?.schedule === ctx.noise.schedule;
+        && stored.manifest.sampling.noise?.scale === ctx.noise.scale && stored.manifest.sampling.noise?.schedule === ctx.noise.schedule
+        && JSON.stringify(stored.manifest.sampling.record ?? null) === JSON.stringify(ctx.record ?? null)
+        && JSON.stringify(stored.manifest.sampling.decoding ?? 'greedy') === JSON.stringify(ctx.decoding);
       if (!sameSettings) throw new Error(`${partDir}: sampled with other settings (${settingsKey(stored.manifest)}); use another --sets folder or delete it`);
       const sameQuestions = stored.questionIds().join('\n') === chunk.map((i) => i.id).join('\n');
       if (sameQuestions) {
@@ -239,7 +253,10 @@ export async function runOptimize(args: OptimizeArgs): Promise<number> {
     pool = await openGenerationPool(loaded.dir, workers, log);
     const steps = positive(n['steps'], 'steps', loaded.model.config.meanRecurrence);
     const noise = noiseOption(n['noise']?.toString(), args.noiseType, loaded.model.config.testTimeNoise) ?? loaded.model.config.testTimeNoise;
-    const ctx: SamplingContext = { loaded, fingerprint: await checkpointFingerprint(loaded.dir), seed, noise, initScale, maxNewTokens, ...(args.score ? { score: args.score } : {}), log, ...(pool ? { pool } : {}) };
+    // A model whose blocks run once from s0 = 0 has no latent recurrence: its latent thoughts are its per-layer states.
+    const record = args.record !== undefined ? args.record.split(',').map((s) => s.trim()).filter((s) => s.length > 0) : loaded.model.config.stateInit === 'zero' ? [...STANDARD_MODEL_LAYERS] : undefined;
+    const decoding: Decoding = n['temperature'] === undefined ? 'greedy' : { temperature: n['temperature'] };
+    const ctx: SamplingContext = { loaded, fingerprint: await checkpointFingerprint(loaded.dir), seed, noise, initScale, maxNewTokens, decoding, ...(record ? { record } : {}), ...(args.score ? { score: args.score } : {}), log, ...(pool ? { pool } : {}) };
     const perPart = 4 * Math.max(1, Math.floor(160 / runs));
     const sets: DomainSets[] = [];
     for (const domain of domains) {

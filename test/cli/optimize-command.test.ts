@@ -7,7 +7,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -122,4 +122,23 @@ test('parts sampled with other settings are refused; bad options are usage error
   await usage({}, { runs: 0 }, /--runs must be a positive integer, got 0/);
   await usage({}, { 'train-questions': -3 }, /--train-questions must be a positive integer/);
   await usage({}, { lr: -1 }, /--lr must be a positive number/);
+});
+
+test('general-model path: a standard model (blocks run once, s0 = 0) is optimised over its per-layer states with sampled tokens', async () => {
+  const splits = buildDomainSplits('math', { seed: 5, sizes: { train: 8, validation: 5, test: 5 } });
+  await train({
+    outDir: join(root, 'standard'),
+    train: splits.train,
+    config: { ...DEFAULT_TRAINING, shape: { nEmbd: 16, nHeads: 2, nPrelude: 1, nCore: 1, nCoda: 1, intermediateSize: 32, meanRecurrence: 1, meanBackpropDepth: 1, blockSize: 256, standard: true }, steps: 2, batchSize: 4, warmupSteps: 1, checkpointEvery: 2 },
+    resume: false,
+  });
+  const run = args({ model: join(root, 'standard'), sets: join(root, 'standard-sets'), depths: undefined }, { steps: 1, noise: 0, temperature: 1 });
+  assert.equal(await runOptimize(run.args), 0);
+  const json = JSON.parse(run.out[0]!);
+  assert.deepEqual(Object.keys(json.domains.math.methods).sort(), [...METHODS].sort());
+  const partDir = join(root, 'standard-sets', 'math', 'test-T1', 'part-00000');
+  const manifest = JSON.parse(readFileSync(join(partDir, 'manifest.json'), 'utf8'));
+  assert.deepEqual(manifest.sampling.record, ['embed', 'prelude.out', 'latent.1', 'coda.out']);
+  assert.deepEqual(manifest.sampling.decoding, { temperature: 1 });
+  assert.equal(manifest.states, 4);
 });
