@@ -18,6 +18,8 @@ export { parseHuginnConfig, parameterCount, type HuginnConfig } from './model/co
 export { RecurrentDepthModel, type ForwardOptions, type ForwardResult, type PositionSelection } from './model/recurrent-depth-model.js';
 export { InitialStateSampler } from './model/initial-state.js';
 export { StepNoiseSampler, NOISE_SCHEDULES, type TestTimeNoise, type NoiseSchedule } from './model/test-time-noise.js';
+export { loadDefaultModel, loadModelWithTokenizer, defaultModelDir, DEFAULT_MODEL_DIR, type LoadedModel } from './model/default-model.js';
+export { evaluateAccuracy, summarizeOutcomes, promptIds, type AccuracyReport, type AccuracyOptions, type RunOutcome } from './evaluation/accuracy.js';
 export { GenerationPool, type GenerationPoolOptions } from './model/generation-pool.js';
 export { ForwardPool, type ForwardPoolOptions, type PoolForwardOptions, type PoolForwardResult, type PoolTensor } from './model/worker-pool.js';
 export { selectNames, FIXED_NAMES, STEP_FAMILIES } from './model/latent-names.js';
@@ -44,6 +46,6 @@ export * from './reward/index.js';
 // Latent Thinking Optimization and the baselines
 export * from './optimize/index.js';
 // Shared statistics
-export { rocAuc, rocCurve, type RocCurve } from './stats/roc.js';
+export { rocAuc, rocCurve, type RocCurve as RocCurveData } from './stats/roc.js';
 export { bootstrapInterval, meanInterval, pairedBootstrapPValue, type Interval, type BootstrapOptions } from './stats/bootstrap.js';
 export { trajectoryArray, statesAtStep, runTrajectory, selectRuns, type TrajectoryArray } from './tensor/trajectory-array.js';

@@ -193,7 +193,6 @@ function checkFigures(page: PageResult, where: string): void {
 }
 
 test('widgets render from disk in headless Chromium with the network off', { skip: CHROMIUM ? false : 'headless Chromium not found: install Debian\'s `chromium` (apt-get install -y chromium) or set CHROMIUM=/path/to/chrome', timeout: 60_000 }, async () => {
-  const started = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'lt-widgets-'));
   try {
     const widgets = (): [string, Figure][] => [
@@ -250,8 +249,6 @@ test('widgets render from disk in headless Chromium with the network off', { ski
     checkFigures(notebookResult, 'notebook page');
     checkFigures(reportResult, 'report page');
     assert.ok(existsSync(screenshot) && statSync(screenshot).size > 10_000, `no screenshot at ${screenshot}`);
-    const seconds = (performance.now() - started) / 1000;
-    assert.ok(seconds < 55, `the browser test took ${seconds.toFixed(1)} s`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -185,7 +185,6 @@ function fuzzInput(rng: Rng): { bytes: Uint8Array; fileSize: number } {
 
 test('fuzz: parseSafetensorsHeader accepts only consistent headers and fails only with clean Errors', () => {
   const rng = new Rng(20250201);
-  const started = Date.now();
   let parsed = 0;
   let refused = 0;
   for (let i = 0; i < 5000; i++) {
@@ -204,7 +203,6 @@ test('fuzz: parseSafetensorsHeader accepts only consistent headers and fails onl
   // Both outcomes must be well represented, or the fuzzer is not reaching the interesting paths.
   assert.ok(parsed > 500, `only ${parsed} inputs parsed`);
   assert.ok(refused > 1500, `only ${refused} inputs refused`);
-  assert.ok(Date.now() - started < 10_000, 'fuzzing the parser took too long');
 });
 
 test('fuzz: readHeaderLength on random 8-byte prefixes and file sizes', () => {

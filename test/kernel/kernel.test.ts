@@ -118,7 +118,6 @@ test('a notebook runs through nbclient: rich results, streams, errors that do no
   const path = join(notebookDir, 'kernel-test.ipynb');
   writeFileSync(path, JSON.stringify(notebook));
 
-  const started = Date.now();
   const run = spawnSync(PYTHON, [RUN_NOTEBOOK, path, 'latent-thinking'], {
     encoding: 'utf8',
     timeout: 120_000,
@@ -127,8 +126,6 @@ test('a notebook runs through nbclient: rich results, streams, errors that do no
   });
   assert.equal(run.status, 0, `nbclient failed (${run.error?.message ?? ''}):\n${run.stderr}`);
   const executed = JSON.parse(run.stdout) as { cells: Cell[]; metadata: { language_info?: { name: string } } };
-  const seconds = (Date.now() - started) / 1000;
-  assert.ok(seconds < 60, `the notebook took ${seconds} s`);
   const cells = executed.cells;
   assert.equal(cells.length, CELLS.length);
   assert.equal(executed.metadata.language_info?.name, 'typescript');
