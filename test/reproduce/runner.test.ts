@@ -145,8 +145,9 @@ test('markdown is rendered with every piece of text escaped', () => {
   assert.ok(html.includes('<a href="https://example.org/a?b=1&amp;c=2">link</a>'), html);
   assert.ok(!html.includes('javascript:alert(1)"'), html);
   assert.ok(html.includes('<code>&lt;code&gt;</code>'));
-  assert.ok(html.includes('<ul><li>one</li><li>two</li></ul>'));
+  assert.match(html, /<ul>\s*<li>one<\/li>\s*<li>two<\/li>\s*<\/ul>/);
   assert.ok(html.includes('<td>&lt;i&gt;1&lt;/i&gt;</td>'));
+  assert.ok(html.includes('<table class="lt-md-table">'));
 });
 
 test('a file that is not a notebook gives an error naming it', () => {
