@@ -2,18 +2,15 @@
  * Messages between a ForwardPool (worker-pool.ts) and its workers (forward-worker.ts). Everything
  * here is structured-cloneable; result arrays travel in transfer lists (moved, not copied).
  */
-import type { BackendChoice, BackendInfo } from '../tensor/backend.js';
+import type { BackendInfo } from '../tensor/backend.js';
+import type { ModelWorkerInit } from './model-worker-host.js';
 import type { Seed } from '../tensor/random.js';
 import type { HuginnConfig } from './config.js';
 import type { PositionSelection } from './recurrent-depth-model.js';
 import type { TestTimeNoise } from './test-time-noise.js';
 
 /** `workerData` of a forward worker. */
-export interface ForwardWorkerInit {
-  readonly modelDir: string;
-  /** Backend to force; undefined lets the worker choose as the main thread would (LTO_BACKEND, auto). */
-  readonly backend: BackendChoice | undefined;
-}
+export type ForwardWorkerInit = ModelWorkerInit;
 
 /** Run `runs` consecutive rows of one prompt. */
 export interface ChunkSegment {

@@ -4,13 +4,12 @@
  * worker per core is what spreads a batch over the cores), loads its own copy of the model, and
  * then answers forward requests for its share of a batch's rows, one at a time.
  */
-import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../tensor/backend.js';
-import { RecurrentDepthModel, type ForwardResult } from './recurrent-depth-model.js';
+import type { RecurrentDepthModel, ForwardResult } from './recurrent-depth-model.js';
+import { serveModelRequests } from './model-worker-host.js';
 import { InitialStateSampler } from './initial-state.js';
 import { StepNoiseSampler } from './test-time-noise.js';
-import { concatRows, type ChunkRequest, type ChunkSegment, type ForwardWorkerInit, type FromWorker, type PlainTensor, type ToWorker } from './forward-protocol.js';
+import { concatRows, type ChunkRequest, type ChunkSegment, type FromWorker, type PlainTensor } from './forward-protocol.js';
 
 /** Consecutive segments with the same run count: one `forward` call (the prelude runs once per prompt in it). */
 interface Group {
@@ -98,37 +97,4 @@ function runChunk(model: RecurrentDepthModel, id: number, request: ChunkRequest)
   return { reply: { type: 'result', id, records, logits }, transfer: [...transfer] };
 }
 
-function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-async function main(): Promise<void> {
-  const port = parentPort;
-  if (!port) throw new Error('forward-worker.js runs only as a worker thread started by ForwardPool');
-  const post = (message: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
-  const init = workerData as ForwardWorkerInit;
-  let model: RecurrentDepthModel;
-  try {
-    const info = await initBackend(init.backend);
-    model = await RecurrentDepthModel.load(init.modelDir);
-    post({ type: 'ready', config: model.config, backend: info.name });
-  } catch (e) {
-    post({ type: 'init-error', message: errorMessage(e) });
-    return;
-  }
-  port.on('message', (message: ToWorker) => {
-    // Requests are synchronous, so they run one at a time in arrival order.
-    try {
-      const { reply, transfer } = runChunk(model, message.id, message.request);
-      post(reply, transfer);
-    } catch (e) {
-      post({ type: 'error', id: message.id, message: errorMessage(e) });
-    }
-  });
-}
-
-main().catch((e: unknown) => {
-  // Only reached outside a worker thread (start failures inside one are reported as init-error).
-  process.stderr.write(`${errorMessage(e)}\n`);
-  process.exitCode = 1;
-});
+serveModelRequests<ChunkRequest>('forward-worker.js', runChunk);

@@ -3,16 +3,13 @@
  * Everything here is structured-cloneable; the sequences' latent arrays travel in transfer lists
  * (moved, not copied).
  */
-import type { BackendChoice, BackendInfo } from '../tensor/backend.js';
+import type { BackendInfo } from '../tensor/backend.js';
+import type { ModelWorkerInit } from './model-worker-host.js';
 import type { HuginnConfig } from './config.js';
 import type { GenerateOptions, GeneratedSequence } from './generate.js';
 
 /** `workerData` of a generation worker. */
-export interface GenerationWorkerInit {
-  readonly modelDir: string;
-  /** Backend to force; undefined lets the worker choose as the main thread would (LTO_BACKEND, auto). */
-  readonly backend: BackendChoice | undefined;
-}
+export type GenerationWorkerInit = ModelWorkerInit;
 
 /** The options of a pooled `generate` call: GenerateOptions without the (uncloneable) callback. */
 export type PoolGenerateOptions = Omit<GenerateOptions, 'onToken'>;
