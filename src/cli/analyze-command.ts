@@ -6,8 +6,7 @@
 import { loadModelWithTokenizer } from '../model/default-model.js';
 import { metricsByStep, type MetricName } from '../analysis/metrics-by-step.js';
 import { probeAurocByStep } from '../analysis/separability.js';
-import { DOMAINS, isDomain, type Domain } from '../tasks/task.js';
-import { noiseOption, openGenerationPool, workersOption } from './options.js';
+import { noiseOption, openGenerationPool, splitAndDomains, workersOption } from './options.js';
 import type { GenerationPool } from '../model/generation-pool.js';
 import { splitTrajectorySet } from './trajectory-sets.js';
 import type { TrajectorySet } from '../thoughts/trajectory-set.js';
@@ -53,10 +52,7 @@ export function analyzeTrajectorySet(set: TrajectorySet, seed: number): Record<s
 }
 
 export async function runAnalyze(args: AnalyzeArgs): Promise<number> {
-  const split = args.split ?? 'test';
-  if (!['train', 'validation', 'test'].includes(split)) throw new Error(`--split must be train, validation or test, got "${split}"`);
-  if (args.domain !== undefined && !isDomain(args.domain)) throw new Error(`--domain must be one of ${DOMAINS.join(', ')}, got "${args.domain}"`);
-  const domains: Domain[] = args.domain ? [args.domain as Domain] : [...DOMAINS];
+  const { split, domains } = splitAndDomains(args.split, args.domain);
   const workers = workersOption(args.numbers['workers']);
   const loaded = await loadModelWithTokenizer(args.model);
   const config = loaded.model.config;

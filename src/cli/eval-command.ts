@@ -4,9 +4,8 @@ import { loadModelWithTokenizer } from '../model/default-model.js';
 import { evaluateAccuracy } from '../evaluation/accuracy.js';
 import type { GenerationPool } from '../model/generation-pool.js';
 import { readTaskJsonl } from '../tasks/jsonl.js';
-import { DOMAINS, isDomain, type Domain } from '../tasks/task.js';
 import { DEFAULT_TASKS_DIR } from './train-command.js';
-import { noiseOption, openGenerationPool, workersOption } from './options.js';
+import { noiseOption, openGenerationPool, splitAndDomains, workersOption } from './options.js';
 
 export const EVAL_USAGE = `  lto eval [--model DIR] [--split S] [--domain D] [--steps T] [--runs N] [--limit N] [--init-scale X] [--noise X] [--noise-type fixed|geom|sqrt|line|chi] [--seed S] [--workers N] --json
                                       accuracy (single run) and pass@N over N runs with different initial states;
@@ -23,10 +22,7 @@ export interface EvalArgs {
 }
 
 export async function runEval(args: EvalArgs): Promise<number> {
-  const split = args.split ?? 'test';
-  if (!['train', 'validation', 'test'].includes(split)) throw new Error(`--split must be train, validation or test, got "${split}"`);
-  if (args.domain !== undefined && !isDomain(args.domain)) throw new Error(`--domain must be one of ${DOMAINS.join(', ')}, got "${args.domain}"`);
-  const domains: Domain[] = args.domain ? [args.domain as Domain] : [...DOMAINS];
+  const { split, domains } = splitAndDomains(args.split, args.domain);
   const workers = workersOption(args.numbers['workers']);
   const loaded = await loadModelWithTokenizer(args.model);
   const { model, tokenizer } = loaded;

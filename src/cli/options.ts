@@ -1,5 +1,6 @@
 /** Parsing of `lto` command-line option values shared by the commands. */
 import { checkTestTimeNoise, type NoiseSchedule, type TestTimeNoise } from '../model/test-time-noise.js';
+import { DOMAINS, isDomain, type Domain } from '../tasks/task.js';
 import { GenerationPool } from '../model/generation-pool.js';
 import { initBackend } from '../tensor/backend.js';
 
@@ -46,4 +47,12 @@ export async function openGenerationPool(dir: string, workers: number, log: (lin
   const pool = await GenerationPool.open(dir, { workers, backend: backend.name });
   log(`generation: ${workers} worker threads (${pool.backend})`);
   return pool;
+}
+
+/** --split (default test) and --domain (default every domain), checked. */
+export function splitAndDomains(split: string | undefined, domain: string | undefined): { split: 'train' | 'validation' | 'test'; domains: Domain[] } {
+  const chosen = split ?? 'test';
+  if (chosen !== 'train' && chosen !== 'validation' && chosen !== 'test') throw new Error(`--split must be train, validation or test, got "${chosen}"`);
+  if (domain !== undefined && !isDomain(domain)) throw new Error(`--domain must be one of ${DOMAINS.join(', ')}, got "${domain}"`);
+  return { split: chosen, domains: domain !== undefined ? [domain] : [...DOMAINS] };
 }
