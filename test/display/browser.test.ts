@@ -11,7 +11,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,11 +19,11 @@ import { bundleOf } from '../../src/display/protocol.js';
 import { htmlPage, resetPlotlyEmbedding } from '../../src/display/plotly-offline.js';
 import { Table } from '../../src/display/table.js';
 import type { Figure } from '../../src/display/figures/figure.js';
+import { CHROMIUM, CHROMIUM_MISSING, offlineChromiumArgs, runChromium } from '../helpers/chromium.js';
 import { HOSTILE_BROWSER, RUNS, STEPS, accuracyCurves, aurocBySteps, crossDomainMatrix, latentMap, ltoComparison, metricCurves, rocCurve, trajectoryView } from './widget-fixtures.js';
 
 const REPO = join(__dirname, '..', '..', '..');
 const ARTIFACTS = join(REPO, 'out', 'test-artifacts');
-const CHROMIUM = [process.env.CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p): p is string => !!p && existsSync(p));
 
 /** Runs in the page after load: waits for every figure, exercises selection and hover, reports. */
 const PROBE = `<script>
@@ -109,35 +108,6 @@ interface PageResult {
   resources: string[];
 }
 
-function chromiumArgs(profile: string): string[] {
-  return [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--enable-unsafe-swiftshader', // software WebGL for the 3-D figure
-    `--user-data-dir=${profile}`,
-    '--host-resolver-rules=MAP * ~NOTFOUND', // no name resolves: the network is off for the page
-    '--no-proxy-server',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--disable-extensions',
-    '--no-first-run',
-    '--no-default-browser-check',
-    '--hide-scrollbars',
-    '--virtual-time-budget=30000',
-  ];
-}
-
-function runChromium(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(CHROMIUM!, args, { timeout: 50_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`chromium failed: ${error.message}\n${stderr.slice(-2000)}`));
-      else resolve(stdout);
-    });
-  });
-}
-
 function parseResult(dom: string): PageResult {
   const match = /<pre id="lt-test-result"[^>]*>([\s\S]*?)<\/pre>/.exec(dom);
   assert.ok(match, `the page did not report (no #lt-test-result in the dumped DOM):\n${dom.slice(0, 500)}`);
@@ -192,7 +162,7 @@ function checkFigures(page: PageResult, where: string): void {
   assert.equal(page.probe.hoverImages, 0);
 }
 
-test('widgets render from disk in headless Chromium with the network off', { skip: CHROMIUM ? false : 'headless Chromium not found: install Debian\'s `chromium` (apt-get install -y chromium) or set CHROMIUM=/path/to/chrome', timeout: 60_000 }, async () => {
+test('widgets render from disk in headless Chromium with the network off', { skip: CHROMIUM ? false : CHROMIUM_MISSING, timeout: 60_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lt-widgets-'));
   try {
     const widgets = (): [string, Figure][] => [
@@ -239,8 +209,8 @@ test('widgets render from disk in headless Chromium with the network off', { ski
     rmSync(screenshot, { force: true });
     // One run dumps the notebook page's DOM and takes its screenshot; the report runs alongside.
     const [notebookDom, reportDom] = await Promise.all([
-      runChromium([...chromiumArgs(join(dir, 'profile-1')), '--window-size=1600,3000', `--screenshot=${screenshot}`, '--dump-dom', pathToFileURL(notebookPath).href]),
-      runChromium([...chromiumArgs(join(dir, 'profile-2')), '--dump-dom', pathToFileURL(reportPath).href]),
+      runChromium([...offlineChromiumArgs(join(dir, 'profile-1'), 30_000), '--window-size=1600,3000', `--screenshot=${screenshot}`, '--dump-dom', pathToFileURL(notebookPath).href], 50_000, 64 * 1024 * 1024),
+      runChromium([...offlineChromiumArgs(join(dir, 'profile-2'), 30_000), '--dump-dom', pathToFileURL(reportPath).href], 50_000, 64 * 1024 * 1024),
     ]);
     const notebookResult = parseResult(notebookDom);
     const reportResult = parseResult(reportDom);

@@ -10,15 +10,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { notebookModel, REPO } from './model-for-notebooks.js';
+import { CHROMIUM, CHROMIUM_MISSING, offlineChromiumArgs, runChromium } from '../helpers/chromium.js';
 
 const ARTIFACTS = join(REPO, 'out', 'test-artifacts');
-const CHROMIUM = [process.env['CHROMIUM'], '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p): p is string => !!p && existsSync(p));
 
 /** Waits for every figure (rendered or failed), then reports what the page holds. */
 const PROBE = `<script>
@@ -48,19 +48,10 @@ const PROBE = `<script>
 })();
 </script>`;
 
-function runChromium(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(CHROMIUM!, args, { timeout: 170_000, maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`chromium failed: ${error.message}\n${stderr.slice(-2000)}`));
-      else resolve(stdout);
-    });
-  });
-}
-
 test('npm run reproduce (quick) writes the report, and every figure renders offline in headless Chromium', { timeout: 60 * 60 * 1000 }, async () => {
   const model = notebookModel();
   assert.ok(!model.problem, model.problem);
-  assert.ok(CHROMIUM, 'headless Chromium not found: install Debian\'s `chromium` (apt-get install -y chromium) or set CHROMIUM=/path/to/chrome');
+  assert.ok(CHROMIUM, CHROMIUM_MISSING);
   const dir = mkdtempSync(join(tmpdir(), 'lt-reproduce-report-'));
   try {
     const out = join(dir, 'report');
@@ -96,13 +87,8 @@ test('npm run reproduce (quick) writes the report, and every figure renders offl
     writeFileSync(probed, html.replace('</body>', `${PROBE}</body>`));
     const screenshot = join(ARTIFACTS, 'reproduce-report.png');
     rmSync(screenshot, { force: true });
-    const args = [
-      '--headless', '--no-sandbox', '--disable-gpu', '--enable-unsafe-swiftshader', `--user-data-dir=${join(dir, 'profile')}`,
-      '--host-resolver-rules=MAP * ~NOTFOUND', '--no-proxy-server', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--disable-extensions', '--no-first-run', '--no-default-browser-check', '--hide-scrollbars',
-      '--virtual-time-budget=120000', '--window-size=1300,5000', `--screenshot=${screenshot}`, '--dump-dom', pathToFileURL(probed).href,
-    ];
-    const dom = await runChromium(args);
+    const args = [...offlineChromiumArgs(join(dir, 'profile'), 120_000), '--window-size=1300,5000', `--screenshot=${screenshot}`, '--dump-dom', pathToFileURL(probed).href];
+    const dom = await runChromium(args, 170_000, 256 * 1024 * 1024);
     const match = /<pre id="lt-test-result"[^>]*>([\s\S]*?)<\/pre>/.exec(dom);
     assert.ok(match, `the report did not report (no #lt-test-result in the DOM):\n${dom.slice(0, 500)}`);
     const page = JSON.parse(match[1]!.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&')) as {
