@@ -84,7 +84,7 @@ export function checkCode(task: GeneratedTask): string[] {
     const v = op === '+' ? vy + vz : op === '-' ? vy - vz : vy * vz;
     if (!inRange(v)) problems.push(`value ${v} out of 0..99`);
     env.set(target, v);
-    trace.push(`${target}=${v}.`);
+    trace.push(`${target}=${vy}${op}${vz}=${v}.`);
   }
   if (trace.length !== task.difficulty) problems.push(`${trace.length} assignments but difficulty ${task.difficulty}`);
   if (trace.join(' ') !== task.solution) problems.push(`solution ${JSON.stringify(task.solution)}, expected ${JSON.stringify(trace.join(' '))}`);
@@ -96,7 +96,7 @@ export function checkCode(task: GeneratedTask): string[] {
 /** Ranking questions: order the people from the "X beat Y." facts, pick the option. */
 export function checkChoice(task: GeneratedTask): string[] {
   const problems: string[] = [];
-  const m = /^((?:\w+ beat \w+\. )+)who is (best|worst)\? A\.(\w+) B\.(\w+) C\.(\w+) D\.(\w+) E\.(\w+)$/.exec(task.question);
+  const m = /^((?:\w+ beat \w+\. )+)who is (best|worst)\? (\w+)=A (\w+)=B (\w+)=C (\w+)=D (\w+)=E$/.exec(task.question);
   if (m === null) return ['question does not match the choice format'];
   const facts = [...m[1]!.matchAll(/(\w+) beat (\w+)\./g)].map((f) => [f[1]!, f[2]!] as const);
   const options = m.slice(3, 8) as string[];
@@ -113,7 +113,8 @@ export function checkChoice(task: GeneratedTask): string[] {
   if (positions.length !== 1) problems.push(`the right person appears ${positions.length} times among the options`);
   if (new Set(options).size !== 5) problems.push('options repeat');
   const letter = 'ABCDE'[positions[0] ?? -1];
-  const solution = `${ranking.join('>')}. ${wanted}=${letter}.`;
+  const labelled = (name: string): string => (options.includes(name) ? `${name}=${'ABCDE'[options.indexOf(name)]}` : name);
+  const solution = `${ranking.map(labelled).join('>')}. ${wanted}=${letter}.`;
   if (solution !== task.solution) problems.push(`solution ${task.solution}, expected ${solution}`);
   if (letter !== task.answer) problems.push(`answer ${task.answer}, expected ${letter}`);
   if (JSON.stringify(task.choices) !== JSON.stringify(options)) problems.push('choices differ from the options in the question');

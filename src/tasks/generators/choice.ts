@@ -2,18 +2,21 @@
  * Multiple-choice relational reasoning, the stand-in for CommonsenseQA: a ranking is given as
  * pairwise results in shuffled order, the question asks for its top or bottom, five options follow.
  *
- *   question  "bob beat cid. ann beat bob. who is best? A.bob B.ann C.cid D.dan E.eli"
- *   solution  "ann>bob>cid. ann=B."
+ *   question  "bob beat cid. ann beat bob. who is best? bob=A ann=B cid=C dan=D eli=E"
+ *   solution  "ann=B>bob=A>cid=C. ann=B."
  *   answer    "B"
  *
- * Letters are upper case everywhere (option labels in the question, the gold answer), as in the
- * CommonsenseQA files, so the model copies the letter it read. Option labels are written `A.name`
- * without a space to keep five-relation questions within the length bound.
- * Difficulty = number of relations (1..5), i.e. a ranking of difficulty+1 people. The options are
- * the correct person, then as many other ranked people as fit, then outsiders; the correct
- * option's position is uniform over A-E. The solution writes the whole ranking, best first, then
- * the chosen person and their option letter: spelling the lookup out is what lets a small model
- * learn it (our first model, trained on the ranking alone, answered "A" to every question).
+ * Each option is written `name=LETTER`, the letter after the name, and the solution writes the
+ * whole ranking, best first, each ranked person with their option letter (a person who is not
+ * among the options is written bare), then the chosen person and letter. Both choices make the
+ * name-to-letter lookup a plain copy of what followed the same name earlier in the text, which
+ * is what a small model learns first, and practise it once per ranked person rather than once per
+ * question. (Our first model, trained on the ranking alone with `A.name` options, answered "A" to
+ * every question; the second, with `A.name` options and only the final `ann=B.` lookup, wrote
+ * the ranking right but still answered "A".)
+ * Letters are upper case, as in the CommonsenseQA files. Difficulty = number of relations (1..5),
+ * i.e. a ranking of difficulty+1 people. The options are the correct person, then as many other
+ * ranked people as fit, then outsiders; the correct option's position is uniform over A-E.
  */
 import type { Rng } from '../../tensor/random.js';
 import { CHOICE_LETTERS, type GeneratedTask } from '../task.js';
@@ -43,12 +46,14 @@ function draftChoice(rng: Rng, difficulty: number): GeneratedTask {
   const choices = [...distractors];
   choices.splice(position, 0, correct);
 
-  const options = choices.map((name, i) => `${CHOICE_LETTERS[i]}.${name}`).join(' ');
+  const letterOf = new Map(choices.map((name, i) => [name, CHOICE_LETTERS[i]!]));
+  const labelled = (name: string): string => (letterOf.has(name) ? `${name}=${letterOf.get(name)!}` : name);
+  const options = choices.map(labelled).join(' ');
   return {
     domain: 'choice',
     difficulty,
     question: `${relations.join(' ')} who is ${ask}? ${options}`,
-    solution: `${ranking.join('>')}. ${correct}=${CHOICE_LETTERS[position]!}.`,
+    solution: `${ranking.map(labelled).join('>')}. ${labelled(correct)}.`,
     answer: CHOICE_LETTERS[position]!,
     choices,
   };

@@ -2,13 +2,17 @@
  * Program tracing, the code domain's stand-in for MBPP at a size a tiny model can learn:
  *
  *   question  "a=3; b=a+2; a=b*2; a?"
- *   solution  "b=5. a=10."
+ *   solution  "b=3+2=5. a=5*2=10."
  *   answer    "10"
  *
  * The first statement sets one variable to a constant; each later statement assigns one of the
  * variables a, b, c, d from variables already set: `x=y+k`, `x=y-k` (k 1..9), `x=y*k` (k 2..3),
  * `x=y+z` or `x=y-z`. Difficulty = number of assignments after the first (1..5); the solution
- * traces each of them. The query asks for a variable set by one of those later assignments (not
+ * traces each of them with the variables' current values written out (`b=3+2=5.`), so every
+ * variable lookup is a copy the model makes in the open and the arithmetic has the same form as
+ * in the math domain. (Our first model, trained on values alone, `b=5.`, had to look up two
+ * variables and add them within one token; it solved 29 % of two-assignment programs against
+ * 95 % of two-operation math problems.) The query asks for a variable set by one of those later assignments (not
  * always the last one, so the model has to look the value up in its trace). All values are 0..99.
  */
 import type { Rng } from '../../tensor/random.js';
@@ -24,12 +28,17 @@ const MAX_OFFSET = 9;
 
 interface Assignment {
   target: string;
+  /** The expression over variable names, as written in the program: `a+2`. */
   expression: string;
+  /** The same expression with each variable replaced by its current value: `3+2`. */
+  arithmetic: string;
   value: number;
 }
 
+type Expression = Omit<Assignment, 'target'>;
+
 /** Every expression over the assigned variables whose value stays in 0..99, drawn uniformly by kind. */
-function drawExpression(rng: Rng, env: ReadonlyMap<string, number>): { expression: string; value: number } {
+function drawExpression(rng: Rng, env: ReadonlyMap<string, number>): Expression {
   const names = [...env.keys()];
   const kinds: Array<'addk' | 'subk' | 'mulk' | 'addv' | 'subv'> = [];
   const y = pick(rng, names);
@@ -46,20 +55,20 @@ function drawExpression(rng: Rng, env: ReadonlyMap<string, number>): { expressio
   switch (pick(rng, kinds)) {
     case 'addk': {
       const k = intBetween(rng, 1, Math.min(MAX_OFFSET, MAX_VALUE - vy));
-      return { expression: `${y}+${k}`, value: vy + k };
+      return { expression: `${y}+${k}`, arithmetic: `${vy}+${k}`, value: vy + k };
     }
     case 'subk': {
       const k = intBetween(rng, 1, Math.min(MAX_OFFSET, vy));
-      return { expression: `${y}-${k}`, value: vy - k };
+      return { expression: `${y}-${k}`, arithmetic: `${vy}-${k}`, value: vy - k };
     }
     case 'mulk': {
       const k = vy * 3 <= MAX_VALUE ? pick(rng, [2, 3]) : 2;
-      return { expression: `${y}*${k}`, value: vy * k };
+      return { expression: `${y}*${k}`, arithmetic: `${vy}*${k}`, value: vy * k };
     }
     case 'addv':
-      return { expression: `${y}+${z!}`, value: vy + vz! };
+      return { expression: `${y}+${z!}`, arithmetic: `${vy}+${vz!}`, value: vy + vz! };
     case 'subv':
-      return { expression: `${y}-${z!}`, value: vy - vz! };
+      return { expression: `${y}-${z!}`, arithmetic: `${vy}-${vz!}`, value: vy - vz! };
   }
 }
 
@@ -71,12 +80,12 @@ function draftCode(rng: Rng, difficulty: number): GeneratedTask {
   const statements = [`${first}=${constant}`];
   const steps: Assignment[] = [];
   for (let i = 0; i < difficulty; i++) {
-    const { expression, value } = drawExpression(rng, env);
+    const drawn = drawExpression(rng, env);
     // Any of the four names, set or not: overwriting a variable is what makes tracing necessary.
     const target = pick(rng, VARIABLES);
-    env.set(target, value);
-    statements.push(`${target}=${expression}`);
-    steps.push({ target, expression, value });
+    env.set(target, drawn.value);
+    statements.push(`${target}=${drawn.expression}`);
+    steps.push({ target, ...drawn });
   }
   // Query a variable whose current value comes from a traced step.
   const traced = [...new Set(steps.map((s) => s.target))];
@@ -85,7 +94,7 @@ function draftCode(rng: Rng, difficulty: number): GeneratedTask {
     domain: 'code',
     difficulty,
     question: `${statements.join('; ')}; ${query}?`,
-    solution: steps.map((s) => `${s.target}=${s.value}.`).join(' '),
+    solution: steps.map((s) => `${s.target}=${s.arithmetic}=${s.value}.`).join(' '),
     answer: String(env.get(query)!),
   };
 }
