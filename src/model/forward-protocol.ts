@@ -2,15 +2,9 @@
  * Messages between a ForwardPool (worker-pool.ts) and its workers (forward-worker.ts). Everything
  * here is structured-cloneable; result arrays travel in transfer lists (moved, not copied).
  */
-import type { BackendInfo } from '../tensor/backend.js';
-import type { ModelWorkerInit } from './model-worker-host.js';
 import type { Seed } from '../tensor/random.js';
-import type { HuginnConfig } from './config.js';
 import type { PositionSelection } from './recurrent-depth-model.js';
 import type { TestTimeNoise } from './test-time-noise.js';
-
-/** `workerData` of a forward worker. */
-export type ForwardWorkerInit = ModelWorkerInit;
 
 /** Run `runs` consecutive rows of one prompt. */
 export interface ChunkSegment {
@@ -37,19 +31,14 @@ export interface PlainTensor {
   readonly shape: readonly number[];
 }
 
-export type ToWorker = { readonly type: 'forward'; readonly id: number; readonly request: ChunkRequest };
-
-export type FromWorker =
-  | { readonly type: 'ready'; readonly config: HuginnConfig; readonly backend: BackendInfo['name'] }
-  | { readonly type: 'init-error'; readonly message: string }
-  | {
-      readonly type: 'result';
-      readonly id: number;
-      /** Records in the order the model returned them. */
-      readonly records: readonly (readonly [string, PlainTensor])[];
-      readonly logits: PlainTensor | undefined;
-    }
-  | { readonly type: 'error'; readonly id: number; readonly message: string };
+/** A worker's reply to a ChunkRequest. */
+export interface ChunkResult {
+  readonly type: 'result';
+  readonly id: number;
+  /** Records in the order the model returned them. */
+  readonly records: readonly (readonly [string, PlainTensor])[];
+  readonly logits: PlainTensor | undefined;
+}
 
 /** Concatenates [rows_i, ...rest] parts along the rows, checking that the other axes agree. */
 export function concatRows(parts: readonly PlainTensor[], what: string): PlainTensor {

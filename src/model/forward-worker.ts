@@ -9,7 +9,7 @@ import type { RecurrentDepthModel, ForwardResult } from './recurrent-depth-model
 import { serveModelRequests } from './model-worker-host.js';
 import { InitialStateSampler } from './initial-state.js';
 import { StepNoiseSampler } from './test-time-noise.js';
-import { concatRows, type ChunkRequest, type ChunkSegment, type FromWorker, type PlainTensor } from './forward-protocol.js';
+import { concatRows, type ChunkRequest, type ChunkSegment, type ChunkResult, type PlainTensor } from './forward-protocol.js';
 
 /** Consecutive segments with the same run count: one `forward` call (the prelude runs once per prompt in it). */
 interface Group {
@@ -50,7 +50,7 @@ function copyOut(t: tf.Tensor, transfer: Set<ArrayBuffer>): PlainTensor {
 }
 
 /** Runs one chunk; returns the reply and the buffers to move with it. */
-function runChunk(model: RecurrentDepthModel, id: number, request: ChunkRequest): { reply: FromWorker; transfer: ArrayBuffer[] } {
+function runChunk(model: RecurrentDepthModel, id: number, request: ChunkRequest): { reply: ChunkResult; transfer: ArrayBuffer[] } {
   const groups = groupSegments(request.segments);
   const chunkRows = request.segments.reduce((n, s) => n + s.runs, 0);
   if (request.rowSeeds.length !== chunkRows) throw new Error(`forward worker: ${request.rowSeeds.length} row seeds for ${chunkRows} rows`);

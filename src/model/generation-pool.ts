@@ -16,15 +16,16 @@
  * left; with none, every call rejects). close() terminates the workers and rejects whatever is
  * pending; it is idempotent.
  */
-import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BackendChoice, BackendInfo } from '../tensor/backend.js';
 import { checkpointFingerprint } from '../io/checkpoint-fingerprint.js';
 import type { HuginnConfig } from './config.js';
+import type { ModelWorkerInit } from './model-worker-host.js';
+import { ModelWorker } from './model-worker.js';
 import type { GenerationResult } from './generate.js';
 import type { RecurrentDepthModel } from './recurrent-depth-model.js';
-import { cloneableOptions, type FromGenerationWorker, type GenerateRequest, type GenerationWorkerInit, type PoolGenerateOptions, type ToGenerationWorker } from './generation-protocol.js';
+import { cloneableOptions, type GenerateReply, type GenerateRequest, type PoolGenerateOptions } from './generation-protocol.js';
 
 export type { PoolGenerateOptions } from './generation-protocol.js';
 
@@ -47,113 +48,8 @@ interface Job {
   cancelled: boolean;
 }
 
-interface WorkerInfo {
-  readonly config: HuginnConfig;
-  readonly backend: BackendInfo['name'];
-}
-
-/** One worker thread: its start-up handshake and the one job it runs at a time. */
-class GenerationWorker {
-  /** Resolves when the worker has loaded the model (rejects if it cannot). */
-  readonly ready: Promise<WorkerInfo>;
-  private readonly worker: Worker;
-  private nextId = 0;
-  private current: { id: number; job: Job } | undefined;
-  /** Set once the worker is unusable. */
-  failure: Error | undefined;
-  private closing = false;
-  private exited = false;
-  private loaded = false;
-  private readyCallbacks!: { resolve(info: WorkerInfo): void; reject(error: Error): void };
-
-  constructor(
-    readonly index: number,
-    init: GenerationWorkerInit,
-    /** Called when the worker becomes idle or unusable (the pool then hands out the next job). */
-    private readonly onChange: () => void,
-  ) {
-    this.ready = new Promise((resolve, reject) => {
-      this.readyCallbacks = { resolve, reject };
-    });
-    // open() may give up on this worker before awaiting it; its failure must not go unhandled.
-    this.ready.catch(() => undefined);
-    this.worker = new Worker(WORKER_ENTRY, { workerData: init });
-    this.worker.on('message', (message: FromGenerationWorker) => this.receive(message));
-    this.worker.on('messageerror', (e: Error) => this.fail(new Error(`generation worker ${index}: a message could not be decoded (${e.message})`)));
-    // An uncaught exception in the worker: 'error' comes first, then 'exit'; the first cause is kept.
-    this.worker.on('error', (e: Error) => this.fail(new Error(`generation worker ${index} crashed: ${e.message}`)));
-    this.worker.on('exit', (code: number) => {
-      this.exited = true;
-      this.fail(new Error(this.closing ? 'GenerationPool has been closed' : `generation worker ${index} exited unexpectedly (code ${code})`));
-    });
-  }
-
-  /** Loaded, alive and not running a job. */
-  get idle(): boolean {
-    return this.loaded && !this.failure && this.current === undefined;
-  }
-
-  /** Whether the thread is still running (it may still have failed to load the model). */
-  get running(): boolean {
-    return !this.exited;
-  }
-
-  private receive(message: FromGenerationWorker): void {
-    switch (message.type) {
-      case 'ready':
-        this.loaded = true;
-        // Idle workers must not keep the process alive (a pool that is never closed would hang it).
-        this.worker.unref();
-        this.readyCallbacks.resolve({ config: message.config, backend: message.backend });
-        return;
-      case 'init-error':
-        this.fail(new Error(message.message));
-        return;
-      case 'result':
-      case 'error': {
-        const running = this.current;
-        if (!running || running.id !== message.id) return; // already rejected by a failure
-        this.current = undefined;
-        this.worker.unref();
-        if (message.type === 'result') running.job.resolve({ sequences: [...message.sequences], steps: message.steps, hiddenSize: message.hiddenSize, recorded: [...message.recorded] });
-        else running.job.reject(new Error(message.message));
-        this.onChange();
-        return;
-      }
-    }
-  }
-
-  private fail(error: Error): void {
-    const first = this.failure === undefined;
-    this.failure ??= error;
-    this.readyCallbacks.reject(this.failure); // no effect once ready
-    const running = this.current;
-    this.current = undefined;
-    running?.job.reject(this.failure);
-    if (first) this.onChange();
-  }
-
-  /** Starts a job on this (idle) worker; a request that cannot be sent rejects its job at once. */
-  start(job: Job): void {
-    const id = this.nextId++;
-    const message: ToGenerationWorker = { type: 'generate', id, request: job.request };
-    this.current = { id, job };
-    this.worker.ref(); // a busy worker keeps the process alive until it answers
-    try {
-      this.worker.postMessage(message);
-    } catch (e) {
-      // Not sent (a value that cannot be cloned): reject the job, keep the worker.
-      this.current = undefined;
-      this.worker.unref();
-      job.reject(e instanceof Error ? e : new Error(String(e)));
-    }
-  }
-
-  async terminate(): Promise<void> {
-    this.closing = true;
-    await this.worker.terminate();
-  }
-}
+/** A generation worker thread: whole generate calls in, their results out. */
+type GenerationWorker = ModelWorker<GenerateRequest, GenerateReply>;
 
 export class GenerationPool {
   private readonly queue: Job[] = [];
@@ -176,11 +72,13 @@ export class GenerationPool {
     const count = options.workers ?? availableParallelism();
     if (!Number.isInteger(count) || count < 1) throw new Error(`GenerationPool: workers must be a positive integer, got ${count}`);
     const source = resolve(modelDir);
-    const init: GenerationWorkerInit = { modelDir: source, backend: options.backend };
+    const init: ModelWorkerInit = { modelDir: source, backend: options.backend };
     const workers: GenerationWorker[] = [];
     let pool: GenerationPool | undefined;
     try {
-      for (let i = 0; i < count; i++) workers.push(new GenerationWorker(i, init, () => pool?.pump()));
+      for (let i = 0; i < count; i++) {
+        workers.push(new ModelWorker(init, { entry: WORKER_ENTRY, name: `generation worker ${i}`, pool: 'GenerationPool', requestType: 'generate', onChange: () => pool?.pump() }));
+      }
       const infos = await Promise.all(workers.map((w) => w.ready));
       const backends = new Set(infos.map((i) => i.backend));
       // Workers choose by the same rules; a mix would break the equality with one process.
@@ -289,7 +187,13 @@ export class GenerationPool {
       for (const job of this.queue.splice(0)) job.reject(new Error(`GenerationPool: no worker left (${causes}); close the pool and open a new one`));
       return;
     }
-    for (let w = usable.find((u) => u.idle); w && this.queue.length > 0; w = usable.find((u) => u.idle)) w.start(this.queue.shift()!);
+    for (let w = usable.find((u) => u.idle); w && this.queue.length > 0; w = usable.find((u) => u.idle)) {
+      const job = this.queue.shift()!;
+      w.call(job.request).then(
+        (r) => job.resolve({ sequences: [...r.sequences], steps: r.steps, hiddenSize: r.hiddenSize, recorded: [...r.recorded] }),
+        (e: Error) => job.reject(e),
+      );
+    }
   }
 
   /** Terminates the workers; queued and running requests reject. Idempotent. */

@@ -3,13 +3,7 @@
  * Everything here is structured-cloneable; the sequences' latent arrays travel in transfer lists
  * (moved, not copied).
  */
-import type { BackendInfo } from '../tensor/backend.js';
-import type { ModelWorkerInit } from './model-worker-host.js';
-import type { HuginnConfig } from './config.js';
 import type { GenerateOptions, GeneratedSequence } from './generate.js';
-
-/** `workerData` of a generation worker. */
-export type GenerationWorkerInit = ModelWorkerInit;
 
 /** The options of a pooled `generate` call: GenerateOptions without the (uncloneable) callback. */
 export type PoolGenerateOptions = Omit<GenerateOptions, 'onToken'>;
@@ -20,13 +14,15 @@ export interface GenerateRequest {
   readonly options: PoolGenerateOptions;
 }
 
-export type ToGenerationWorker = { readonly type: 'generate'; readonly id: number; readonly request: GenerateRequest };
-
-export type FromGenerationWorker =
-  | { readonly type: 'ready'; readonly config: HuginnConfig; readonly backend: BackendInfo['name'] }
-  | { readonly type: 'init-error'; readonly message: string }
-  | { readonly type: 'result'; readonly id: number; readonly sequences: readonly GeneratedSequence[]; readonly steps: number; readonly hiddenSize: number; readonly recorded: readonly string[] }
-  | { readonly type: 'error'; readonly id: number; readonly message: string };
+/** A worker's reply to a GenerateRequest: the GenerationResult's fields. */
+export interface GenerateReply {
+  readonly type: 'result';
+  readonly id: number;
+  readonly sequences: readonly GeneratedSequence[];
+  readonly steps: number;
+  readonly hiddenSize: number;
+  readonly recorded: readonly string[];
+}
 
 /**
  * The request's options copied field by field: a caller's object may carry extra properties

@@ -7,11 +7,10 @@
 import type { RecurrentDepthModel } from './recurrent-depth-model.js';
 import { serveModelRequests } from './model-worker-host.js';
 import { generate } from './generate.js';
-import type { FromGenerationWorker, GenerateRequest } from './generation-protocol.js';
-
+import type { GenerateReply, GenerateRequest } from './generation-protocol.js';
 
 /** Runs one request; returns the reply and the latent buffers to move with it. */
-function run(model: RecurrentDepthModel, id: number, request: GenerateRequest): { reply: FromGenerationWorker; transfer: ArrayBuffer[] } {
+function run(model: RecurrentDepthModel, id: number, request: GenerateRequest): { reply: GenerateReply; transfer: ArrayBuffer[] } {
   const result = generate(model, request.prompts, request.options);
   const transfer: ArrayBuffer[] = [];
   for (const seq of result.sequences) {

@@ -12,7 +12,6 @@
  * rows and the result is bit-identical to `model.forward(ids, { runs, seed, ... })` in one process
  * on the same backend. The prelude still runs once per prompt within each worker.
  */
-import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { BackendChoice, BackendInfo } from '../tensor/backend.js';
@@ -21,7 +20,9 @@ import type { HuginnConfig } from './config.js';
 import { InitialStateSampler } from './initial-state.js';
 import { checkForwardShape, type PositionSelection } from './recurrent-depth-model.js';
 import type { TestTimeNoise } from './test-time-noise.js';
-import { concatRows, type ChunkRequest, type ChunkSegment, type ForwardWorkerInit, type FromWorker, type PlainTensor, type ToWorker } from './forward-protocol.js';
+import { concatRows, type ChunkRequest, type ChunkResult, type ChunkSegment, type PlainTensor } from './forward-protocol.js';
+import type { ModelWorkerInit } from './model-worker-host.js';
+import { ModelWorker } from './model-worker.js';
 
 /** The compiled worker entry, next to this file in dist/. */
 const WORKER_ENTRY = join(__dirname, 'forward-worker.js');
@@ -53,8 +54,7 @@ export interface PoolForwardOptions {
   readonly logits?: PositionSelection | 'none';
 }
 
-/** Values copied out of the workers' backends: row-major data and shape. */
-/** A tensor's values and shape, row-major. */
+/** A tensor's values and shape, row-major, copied out of a worker's backend. */
 export type PoolTensor = PlainTensor;
 
 export interface PoolForwardResult {
@@ -63,6 +63,9 @@ export interface PoolForwardResult {
   /** Records by canonical name, each [rows, P, width]. */
   readonly records: Map<string, PoolTensor>;
 }
+
+/** A forward worker thread: chunk requests in, chunk results out. */
+type ForwardWorker = ModelWorker<ChunkRequest, ChunkResult>;
 
 /** A contiguous range of batch rows [start, end). */
 interface RowRange {
@@ -96,113 +99,11 @@ function segmentsOf(ids: readonly (readonly number[])[], runs: number, range: Ro
   return segments;
 }
 
-type ResultReply = Extract<FromWorker, { type: 'result' }>;
-
-interface Pending {
-  resolve(reply: ResultReply): void;
-  reject(error: Error): void;
-}
-
-/** One worker thread: its start-up handshake and its outstanding requests. */
-class PoolWorker {
-  /** Resolves when the worker has loaded the model (rejects if it cannot). */
-  readonly ready: Promise<{ config: HuginnConfig; backend: BackendInfo['name'] }>;
-  private readonly worker: Worker;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 0;
-  /** Set once the worker is unusable; every later call rejects with it. */
-  private failure: Error | undefined;
-  private closing = false;
-  private exited = false;
-  private readyCallbacks!: { resolve(info: { config: HuginnConfig; backend: BackendInfo['name'] }): void; reject(error: Error): void };
-
-  constructor(
-    readonly index: number,
-    init: ForwardWorkerInit,
-  ) {
-    this.ready = new Promise((resolve, reject) => {
-      this.readyCallbacks = { resolve, reject };
-    });
-    // open() may give up on this worker before awaiting it (another failed first); its failure
-    // then reaches nobody and must not become an unhandled rejection.
-    this.ready.catch(() => undefined);
-    this.worker = new Worker(WORKER_ENTRY, { workerData: init });
-    this.worker.on('message', (message: FromWorker) => this.receive(message));
-    this.worker.on('messageerror', (e: Error) => this.fail(new Error(`forward worker ${index}: a message could not be decoded (${e.message})`)));
-    // An uncaught exception in the worker: 'error' comes first, then 'exit'; the first one is kept.
-    this.worker.on('error', (e: Error) => this.fail(new Error(`forward worker ${index} crashed: ${e.message}`)));
-    this.worker.on('exit', (code: number) => {
-      this.exited = true;
-      this.fail(new Error(this.closing ? 'ForwardPool has been closed' : `forward worker ${index} exited unexpectedly (code ${code}); close the pool and open a new one`));
-    });
-  }
-
-  private receive(message: FromWorker): void {
-    switch (message.type) {
-      case 'ready':
-        // Idle workers must not keep the process alive (a pool that is never closed would hang it).
-        this.worker.unref();
-        this.readyCallbacks.resolve({ config: message.config, backend: message.backend });
-        return;
-      case 'init-error':
-        this.fail(new Error(message.message));
-        return;
-      case 'result':
-      case 'error': {
-        const p = this.pending.get(message.id);
-        if (!p) return; // already rejected by a failure
-        this.pending.delete(message.id);
-        if (this.pending.size === 0) this.worker.unref();
-        if (message.type === 'result') p.resolve(message);
-        else p.reject(new Error(message.message));
-        return;
-      }
-    }
-  }
-
-  private fail(error: Error): void {
-    this.failure ??= error;
-    this.readyCallbacks.reject(this.failure); // no effect once ready
-    for (const p of this.pending.values()) p.reject(this.failure);
-    this.pending.clear();
-  }
-
-  /** Sends one chunk; resolves with the worker's result or rejects with its error. */
-  call(request: ChunkRequest): Promise<ResultReply> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      if (this.pending.size === 0) this.worker.ref(); // busy workers keep the process alive until they answer
-      this.pending.set(id, { resolve, reject });
-      const message: ToWorker = { type: 'forward', id, request };
-      try {
-        this.worker.postMessage(message);
-      } catch (e) {
-        // Not sent (e.g. a value that cannot be cloned): forget the call, keep the worker.
-        this.pending.delete(id);
-        if (this.pending.size === 0) this.worker.unref();
-        throw e;
-      }
-    });
-  }
-
-  /** Whether the thread is still running (it may still have failed to load the model). */
-  get running(): boolean {
-    return !this.exited;
-  }
-
-  async terminate(): Promise<void> {
-    this.closing = true;
-    await this.worker.terminate();
-  }
-}
-
-/** Concatenates the chunks of one output along the rows, in chunk order (no copy for one chunk). */
 export class ForwardPool {
   private closed = false;
 
   private constructor(
-    private readonly workers: readonly PoolWorker[],
+    private readonly workers: readonly ForwardWorker[],
     /** The model's configuration (as loaded by the workers). */
     readonly config: HuginnConfig,
     /** The workers' backend (`wasm`, `cpu`, `node`, ...). */
@@ -213,10 +114,12 @@ export class ForwardPool {
   static async open(modelDir: string, options: ForwardPoolOptions = {}): Promise<ForwardPool> {
     const count = options.workers ?? availableParallelism();
     if (!Number.isInteger(count) || count < 1) throw new Error(`ForwardPool: workers must be a positive integer, got ${count}`);
-    const init: ForwardWorkerInit = { modelDir, backend: options.backend };
-    const workers: PoolWorker[] = [];
+    const init: ModelWorkerInit = { modelDir, backend: options.backend };
+    const workers: ForwardWorker[] = [];
     try {
-      for (let i = 0; i < count; i++) workers.push(new PoolWorker(i, init));
+      for (let i = 0; i < count; i++) {
+        workers.push(new ModelWorker(init, { entry: WORKER_ENTRY, name: `forward worker ${i}`, pool: 'ForwardPool', requestType: 'forward', exitAdvice: 'close the pool and open a new one' }));
+      }
       const infos = await Promise.all(workers.map((w) => w.ready));
       const backends = new Set(infos.map((i) => i.backend));
       // Workers choose by the same rules; a mix would break the equality with one process.

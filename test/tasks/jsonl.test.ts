@@ -25,8 +25,8 @@ const CHOICE: TaskItem = {
   id: 'choice-test-00000',
   domain: 'choice',
   difficulty: 1,
-  question: 'ann beat bob. who is best? A.bob B.ann C.cid D.dan E.eli',
-  solution: 'ann>bob.',
+  question: 'ann beat bob. who is best? bob=A ann=B cid=C dan=D eli=E',
+  solution: 'ann=B>bob=A. ann=B.',
   answer: 'B',
   choices: ['bob', 'ann', 'cid', 'dan', 'eli'],
 };
@@ -40,7 +40,7 @@ test('serialisation: fixed key order whatever the object order, no spaces, one l
   const text = formatTaskJsonl([MATH, CHOICE]);
   assert.equal(
     text,
-    `${MATH_LINE}\n{"id":"choice-test-00000","domain":"choice","difficulty":1,"question":"ann beat bob. who is best? A.bob B.ann C.cid D.dan E.eli","solution":"ann>bob.","answer":"B","choices":["bob","ann","cid","dan","eli"]}\n`,
+    `${MATH_LINE}\n{"id":"choice-test-00000","domain":"choice","difficulty":1,"question":"ann beat bob. who is best? bob=A ann=B cid=C dan=D eli=E","solution":"ann=B>bob=A. ann=B.","answer":"B","choices":["bob","ann","cid","dan","eli"]}\n`,
   );
   assert.equal(formatTaskJsonl([]), '');
 });

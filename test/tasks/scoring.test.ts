@@ -45,7 +45,7 @@ test('scoreSynthetic reports what it extracted and whether it is right', () => {
   assert.deepEqual(scoreSynthetic('3+4=7. 7-2=5. #### 5', '5'), { extracted: '5', correct: true });
   assert.deepEqual(scoreSynthetic('3+4=7. 7-2=5. #### 6', { answer: '5' }), { extracted: '6', correct: false });
   assert.deepEqual(scoreSynthetic('3+4=7. 7-2=5.', '5'), { extracted: undefined, correct: false });
-  assert.deepEqual(scoreSynthetic('ann>bob. #### b', 'B'), { extracted: 'b', correct: true });
+  assert.deepEqual(scoreSynthetic('ann=B>bob=A. ann=B. #### b', 'B'), { extracted: 'b', correct: true });
 });
 
 test('parseNumber: signs, decimals and grouped thousands; anything else is not a number', () => {
