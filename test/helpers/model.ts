@@ -4,6 +4,7 @@
  * explicit initial-state sampler (the "unbatched generation" that batched `generate` must equal).
  */
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { RecurrentDepthModel } from '../../src/model/recurrent-depth-model.js';
 import { InitialStateSampler } from '../../src/model/initial-state.js';
 import { KvCache } from '../../src/model/kv-cache.js';
 import { argmax } from '../../src/model/sampling.js';
+import { initBackend } from '../../src/tensor/backend.js';
 import type { Seed } from '../../src/tensor/random.js';
 import { writeSyntheticHuginnCheckpoint, type SyntheticHuginnShape } from './synthetic-checkpoint.js';
 
@@ -53,6 +55,23 @@ export async function loadSyntheticModel(shape: SyntheticHuginnShape = SMALL_SHA
     await rm(dir, { recursive: true, force: true });
     throw e;
   }
+}
+
+/**
+ * For a test file that works on the small synthetic model: registers a `before` hook that
+ * initialises the backend, loads the model and hands it to `receive`, and an `after` hook that
+ * disposes it and removes its folder.
+ */
+export function useSyntheticModel(receive: (model: RecurrentDepthModel) => void): void {
+  let sm: SyntheticModel | undefined;
+  before(async () => {
+    await initBackend();
+    sm = await loadSyntheticModel();
+    receive(sm.model);
+  });
+  after(async () => {
+    await sm?.close();
+  });
 }
 
 /** Max |a - b| over two equally long arrays (NaN counts as Infinity). */

@@ -3,15 +3,14 @@
  * recording by name and position, batched runs, left padding with an attention mask, and input
  * validation.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../src/tensor/backend.js';
 import { Rng } from '../../src/tensor/random.js';
 import { InitialStateSampler } from '../../src/model/initial-state.js';
 import { KvCache } from '../../src/model/kv-cache.js';
 import type { ForwardOptions, ForwardResult, RecurrentDepthModel } from '../../src/model/recurrent-depth-model.js';
-import { SMALL_SHAPE, assertClose, loadSyntheticModel, maxAbsDiff, row, values, type SyntheticModel } from '../helpers/model.js';
+import { SMALL_SHAPE, assertClose, loadSyntheticModel, maxAbsDiff, row, values, useSyntheticModel } from '../helpers/model.js';
 
 const H = SMALL_SHAPE.nEmbd;
 const V = SMALL_SHAPE.vocab;
@@ -19,17 +18,9 @@ const T = 4;
 const PROMPT = [3, 14, 15, 9, 2, 6];
 const SHORT = [27, 18, 28];
 
-let sm: SyntheticModel;
 let model: RecurrentDepthModel;
-
-before(async () => {
-  await initBackend();
-  sm = await loadSyntheticModel();
-  model = sm.model;
-});
-
-after(async () => {
-  await sm.close();
+useSyntheticModel((m) => {
+  model = m;
 });
 
 /** Runs forward, hands the result to `fn`, and disposes it. */

@@ -2,30 +2,21 @@
  * generate(): stopping, token budgets, sampled decoding, recorded latents, per-token early exit
  * with every criterion, and option validation.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initBackend } from '../../src/tensor/backend.js';
 import { generate, type GenerateOptions, type GeneratedSequence } from '../../src/model/generate.js';
 import { EXIT_CRITERIA, type EarlyExitOptions, type ExitCriterion } from '../../src/model/early-exit.js';
 import type { RecurrentDepthModel } from '../../src/model/recurrent-depth-model.js';
-import { SMALL_SHAPE, loadSyntheticModel, type SyntheticModel } from '../helpers/model.js';
+import { SMALL_SHAPE, useSyntheticModel } from '../helpers/model.js';
 
 const H = SMALL_SHAPE.nEmbd;
 const T = 6;
 const A = [4, 8, 15, 16, 23];
 const B = [42, 1, 2];
 
-let sm: SyntheticModel;
 let model: RecurrentDepthModel;
-
-before(async () => {
-  await initBackend();
-  sm = await loadSyntheticModel();
-  model = sm.model;
-});
-
-after(async () => {
-  await sm.close();
+useSyntheticModel((m) => {
+  model = m;
 });
 
 /** ln_f(state_t) of generated token k: [h]. */

@@ -4,14 +4,13 @@
  * batched generation (several runs, prompts of unequal length, early exit) equals generating
  * each row on its own.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initBackend } from '../../src/tensor/backend.js';
 import { InitialStateSampler } from '../../src/model/initial-state.js';
 import { generate, leftPad, type GenerationResult } from '../../src/model/generate.js';
 import { argmax } from '../../src/model/sampling.js';
 import type { RecurrentDepthModel } from '../../src/model/recurrent-depth-model.js';
-import { SMALL_SHAPE, assertClose, loadSyntheticModel, referenceGreedyDecode, row, values, type SyntheticModel } from '../helpers/model.js';
+import { SMALL_SHAPE, assertClose, referenceGreedyDecode, row, values, useSyntheticModel } from '../helpers/model.js';
 
 const H = SMALL_SHAPE.nEmbd;
 const V = SMALL_SHAPE.vocab;
@@ -20,17 +19,9 @@ const N = 6;
 const LONG = [5, 17, 33, 2, 48];
 const SHORT = [11, 40, 7];
 
-let sm: SyntheticModel;
 let model: RecurrentDepthModel;
-
-before(async () => {
-  await initBackend();
-  sm = await loadSyntheticModel();
-  model = sm.model;
-});
-
-after(async () => {
-  await sm.close();
+useSyntheticModel((m) => {
+  model = m;
 });
 
 /** Latents of generated token k of a sequence: [T+1, h]. */

@@ -2,14 +2,13 @@
  * No tensor leaks: the live tensor count is the same before and after many forward and generate
  * calls (results disposed), including failing calls and early exit.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../src/tensor/backend.js';
 import { generate, type GenerateOptions } from '../../src/model/generate.js';
 import { KvCache } from '../../src/model/kv-cache.js';
 import type { RecurrentDepthModel } from '../../src/model/recurrent-depth-model.js';
-import { loadSyntheticModel, type SyntheticModel } from '../helpers/model.js';
+import { useSyntheticModel } from '../helpers/model.js';
 
 const T = 3;
 const PROMPTS = [
@@ -17,17 +16,9 @@ const PROMPTS = [
   [5, 6],
 ];
 
-let sm: SyntheticModel;
 let model: RecurrentDepthModel;
-
-before(async () => {
-  await initBackend();
-  sm = await loadSyntheticModel();
-  model = sm.model;
-});
-
-after(async () => {
-  await sm.close();
+useSyntheticModel((m) => {
+  model = m;
 });
 
 /** Runs `fn(0)` to warm up, then `fn(1..n)`, and checks the live tensor count did not change. */

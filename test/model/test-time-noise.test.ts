@@ -3,34 +3,25 @@
  * itself against a hand computation, and its effect in forward and generate (seeded, per-row
  * streams independent of the batch, also under early exit), with flat tensor counts.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../src/tensor/backend.js';
 import { Rng, deriveSeed } from '../../src/tensor/random.js';
 import { huginnConfigJson, parseHuginnConfig } from '../../src/model/config.js';
 import { StepNoiseSampler, noiseAmount, type TestTimeNoise } from '../../src/model/test-time-noise.js';
 import { InitialStateSampler } from '../../src/model/initial-state.js';
 import { generate } from '../../src/model/generate.js';
 import type { RecurrentDepthModel } from '../../src/model/recurrent-depth-model.js';
-import { assertClose, loadSyntheticModel, maxAbsDiff, values, type SyntheticModel } from '../helpers/model.js';
+import { assertClose, maxAbsDiff, values, useSyntheticModel } from '../helpers/model.js';
 
 const T = 4;
 const PROMPT = [3, 14, 15, 9, 2, 6];
 const OTHER = [7, 7, 1, 8, 2, 8];
 const NOISE: TestTimeNoise = { scale: 0.8, schedule: 'fixed' };
 
-let sm: SyntheticModel;
 let model: RecurrentDepthModel;
-
-before(async () => {
-  await initBackend();
-  sm = await loadSyntheticModel();
-  model = sm.model;
-});
-
-after(async () => {
-  await sm.close();
+useSyntheticModel((m) => {
+  model = m;
 });
 
 describe('schedules', () => {
