@@ -16,13 +16,12 @@
  * left; with none, every call rejects). close() terminates the workers and rejects whatever is
  * pending; it is idempotent.
  */
-import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BackendChoice, BackendInfo } from '../tensor/backend.js';
 import { checkpointFingerprint } from '../io/checkpoint-fingerprint.js';
 import type { HuginnConfig } from './config.js';
 import type { ModelWorkerInit } from './model-worker-host.js';
-import { ModelWorker } from './model-worker.js';
+import { startModelWorkers, type ModelWorker } from './model-worker.js';
 import type { GenerationResult } from './generate.js';
 import type { RecurrentDepthModel } from './recurrent-depth-model.js';
 import { cloneableOptions, type GenerateReply, type GenerateRequest, type PoolGenerateOptions } from './generation-protocol.js';
@@ -69,22 +68,21 @@ export class GenerationPool {
 
   /** Starts the workers and loads the model folder in each; rejects (with no worker left running) if any fails. */
   static async open(modelDir: string, options: GenerationPoolOptions = {}): Promise<GenerationPool> {
-    const count = options.workers ?? availableParallelism();
-    if (!Number.isInteger(count) || count < 1) throw new Error(`GenerationPool: workers must be a positive integer, got ${count}`);
     const source = resolve(modelDir);
     const init: ModelWorkerInit = { modelDir: source, backend: options.backend };
-    const workers: GenerationWorker[] = [];
     let pool: GenerationPool | undefined;
+    const { workers, info } = await startModelWorkers<GenerateRequest, GenerateReply>('GenerationPool', options.workers, init, (i) => ({
+      entry: WORKER_ENTRY,
+      name: `generation worker ${i}`,
+      pool: 'GenerationPool',
+      requestType: 'generate',
+      // A worker that becomes idle or fails lets the pool hand out (or reject) queued requests.
+      onChange: () => pool?.pump(),
+    }));
     try {
-      for (let i = 0; i < count; i++) {
-        workers.push(new ModelWorker(init, { entry: WORKER_ENTRY, name: `generation worker ${i}`, pool: 'GenerationPool', requestType: 'generate', onChange: () => pool?.pump() }));
-      }
-      const infos = await Promise.all(workers.map((w) => w.ready));
-      const backends = new Set(infos.map((i) => i.backend));
-      // Workers choose by the same rules; a mix would break the equality with one process.
-      if (backends.size !== 1) throw new Error(`GenerationPool: the workers initialised different backends (${[...backends].join(', ')}); pass options.backend`);
+      // After the workers, so that a folder that is not a model fails with the model loader's message.
       const fingerprint = await checkpointFingerprint(source);
-      pool = new GenerationPool(workers, infos[0]!.config, infos[0]!.backend, source, fingerprint);
+      pool = new GenerationPool(workers, info.config, info.backend, source, fingerprint);
       return pool;
     } catch (e) {
       await Promise.all(workers.map((w) => w.terminate()));

@@ -9,6 +9,7 @@
  * (a pool that is never closed must not hang it); a busy one does, until it answers.
  */
 import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
 import type { BackendInfo } from '../tensor/backend.js';
 import type { HuginnConfig } from './config.js';
 import type { ModelWorkerInit } from './model-worker-host.js';
@@ -148,5 +149,31 @@ export class ModelWorker<Request, Result extends { readonly type: 'result'; read
   async terminate(): Promise<void> {
     this.closing = true;
     await this.worker.terminate();
+  }
+}
+
+/**
+ * Starts `count` workers (default: one per core) and waits until every one has loaded the model.
+ * If any fails, or they chose different backends, terminates them all and rejects.
+ */
+export async function startModelWorkers<Request, Result extends { readonly type: 'result'; readonly id: number }>(
+  pool: string,
+  count: number | undefined,
+  init: ModelWorkerInit,
+  optionsOf: (index: number) => ModelWorkerOptions,
+): Promise<{ workers: ModelWorker<Request, Result>[]; info: ModelWorkerInfo }> {
+  const n = count ?? availableParallelism();
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${pool}: workers must be a positive integer, got ${n}`);
+  const workers: ModelWorker<Request, Result>[] = [];
+  try {
+    for (let i = 0; i < n; i++) workers.push(new ModelWorker<Request, Result>(init, optionsOf(i)));
+    const infos = await Promise.all(workers.map((w) => w.ready));
+    const backends = new Set(infos.map((i) => i.backend));
+    // Workers choose by the same rules; a mix would break the equality with one process.
+    if (backends.size !== 1) throw new Error(`${pool}: the workers initialised different backends (${[...backends].join(', ')}); pass options.backend`);
+    return { workers, info: infos[0]! };
+  } catch (e) {
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw e;
   }
 }

@@ -12,7 +12,6 @@
  * rows and the result is bit-identical to `model.forward(ids, { runs, seed, ... })` in one process
  * on the same backend. The prelude still runs once per prompt within each worker.
  */
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { BackendChoice, BackendInfo } from '../tensor/backend.js';
 import type { Seed } from '../tensor/random.js';
@@ -22,7 +21,7 @@ import { checkForwardShape, type PositionSelection } from './recurrent-depth-mod
 import type { TestTimeNoise } from './test-time-noise.js';
 import { concatRows, type ChunkRequest, type ChunkResult, type ChunkSegment, type PlainTensor } from './forward-protocol.js';
 import type { ModelWorkerInit } from './model-worker-host.js';
-import { ModelWorker } from './model-worker.js';
+import { startModelWorkers, type ModelWorker } from './model-worker.js';
 
 /** The compiled worker entry, next to this file in dist/. */
 const WORKER_ENTRY = join(__dirname, 'forward-worker.js');
@@ -112,23 +111,15 @@ export class ForwardPool {
 
   /** Starts the workers and loads the model in each; rejects (with no worker left running) if any fails. */
   static async open(modelDir: string, options: ForwardPoolOptions = {}): Promise<ForwardPool> {
-    const count = options.workers ?? availableParallelism();
-    if (!Number.isInteger(count) || count < 1) throw new Error(`ForwardPool: workers must be a positive integer, got ${count}`);
     const init: ModelWorkerInit = { modelDir, backend: options.backend };
-    const workers: ForwardWorker[] = [];
-    try {
-      for (let i = 0; i < count; i++) {
-        workers.push(new ModelWorker(init, { entry: WORKER_ENTRY, name: `forward worker ${i}`, pool: 'ForwardPool', requestType: 'forward', exitAdvice: 'close the pool and open a new one' }));
-      }
-      const infos = await Promise.all(workers.map((w) => w.ready));
-      const backends = new Set(infos.map((i) => i.backend));
-      // Workers choose by the same rules; a mix would break the equality with one process.
-      if (backends.size !== 1) throw new Error(`ForwardPool: the workers initialised different backends (${[...backends].join(', ')}); pass options.backend`);
-      return new ForwardPool(workers, infos[0]!.config, infos[0]!.backend);
-    } catch (e) {
-      await Promise.all(workers.map((w) => w.terminate()));
-      throw e;
-    }
+    const { workers, info } = await startModelWorkers<ChunkRequest, ChunkResult>('ForwardPool', options.workers, init, (i) => ({
+      entry: WORKER_ENTRY,
+      name: `forward worker ${i}`,
+      pool: 'ForwardPool',
+      requestType: 'forward',
+      exitAdvice: 'close the pool and open a new one',
+    }));
+    return new ForwardPool(workers, info.config, info.backend);
   }
 
   /** Number of worker threads. */
