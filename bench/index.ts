@@ -21,7 +21,9 @@
  * Further sections (each with its goals and whether they were met):
  *   `analysis` (bench/analysis.ts)  UMAP of 10,000 x 128 points (goal <= 20 s), PCA of 100,000 x 128 (<= 3 s)
  *   `sampling` (bench/sampling.ts)  trajectories per second of sampleTrajectories, batched vs one run per call
- *   --only model,analysis,sampling  run only these sections (default: all)
+ *   `libraries` (bench/libraries.ts) the hand-written eigen-decomposition and logistic regression
+ *                                   against ml-matrix and ml-logistic-regression
+ *   --only model,analysis,sampling,libraries  run only these sections (default: all)
  *   --umap-baseline                 also time plain umap-js on the same points (the "before" of the
  *                                   exact-kNN + fast-graph speed-up; about 20 s more)
  */
@@ -38,8 +40,9 @@ import type { HuginnConfig } from '../src/model/config.js';
 import { writeSyntheticHuginnCheckpoint, type SyntheticHuginnShape } from '../test/helpers/synthetic-checkpoint.js';
 import { benchAnalysis } from './analysis.js';
 import { benchSampling } from './sampling.js';
+import { benchLibraries } from './libraries.js';
 
-const SECTIONS = ['model', 'analysis', 'sampling'] as const;
+const SECTIONS = ['model', 'analysis', 'sampling', 'libraries'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const SHAPE: SyntheticHuginnShape = { nEmbd: 128, nHeads: 4, nPrelude: 1, nCore: 2, nCoda: 1, intermediate: 256, vocab: 96, meanRecurrence: 16 };
@@ -209,6 +212,16 @@ async function main(): Promise<void> {
     const sampling = await benchSampling(log);
     result = { ...result, sampling };
     if (!json) log(`sampling: ${sampling.trajectories_per_s_batched} trajectories/s batched, ${sampling.trajectories_per_s_unbatched} unbatched (speedup ${sampling.batched_speedup}, goal >= ${sampling.goals.batched_speedup_min})`);
+  }
+  if (sections.has('libraries')) {
+    const libraries = benchLibraries(log);
+    result = { ...result, libraries };
+    if (!json) {
+      const e = libraries.eigen_128!;
+      const l = libraries.logistic_2000_x_96!;
+      log(`eigen 128: ours ${e.ours_with_vectors_ms} ms (values only ${e.ours_values_only_ms} ms), ml-matrix ${e.ml_matrix_ms} ms`);
+      log(`logistic 2,000 x 96: ours ${l.ours_ms} ms (train accuracy ${l.ours_train_accuracy}), ml-logistic-regression ${l.ml_logistic_regression_1000_steps_ms} ms (${l.ml_logistic_regression_train_accuracy})`);
+    }
   }
   result = { ...result, bench_seconds: round((performance.now() - started) / 1000, 1) };
   process.stdout.write(`${JSON.stringify(result, null, json ? undefined : 2)}\n`);

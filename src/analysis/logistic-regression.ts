@@ -7,7 +7,10 @@
  * (the intercept is not penalised). It is strictly convex; it is minimised with L-BFGS (memory
  * 10, backtracking Armijo line search) under a fixed iteration budget. Each iteration costs about
  * two passes over the data, O(rows * width), so 2,000 x 96 converges in a few milliseconds;
- * Newton/IRLS would cost O(rows * width^2) per iteration. Features are standardised with the
+ * Newton/IRLS would cost O(rows * width^2) per iteration. ml-logistic-regression (plain gradient
+ * descent) was measured against it (`npm run bench -- --only libraries`, 2,000 x 96): 8.9 s for
+ * 1,000 steps against 41 ms here (11 iterations), with the same training accuracy (0.951 / 0.945)
+ * and no L2 penalty or convergence test. Features are standardised with the
  * training data's mean and standard deviation, which the model keeps and reapplies.
  */
 import { checkStateMatrix, type StateMatrix } from './state-matrix.js';
