@@ -142,3 +142,22 @@ test('kernel_info names the kernel and keeps tslab\'s TypeScript language info',
   assert.match(info.language_info.version, /^5\.\d+\.\d+$/);
   assert.match(info.banner, /^Latent Thinking \(TypeScript\) 9\.9\.9: tslab 1\.0\.22, TypeScript 5\./);
 });
+
+test('a shorthand property names a variable declared in an earlier cell', async () => {
+  assert.equal((await run('const alpha = 3;\nlet beta = 4;')).reply.status, 'ok');
+  // tslab rewrites an earlier cell's `alpha` as `exports.alpha` but used to miss shorthands.
+  const { reply, published } = await run(`const pair = { alpha, beta };
+    ({ beta } = { beta: 5 });
+    const { alpha: a2 } = pair;
+    const text = JSON.stringify({ ...pair, a2, gamma: alpha + beta });
+    ({ [Symbol.for('Jupyter.display')]() { return { 'text/plain': text }; } })`);
+  assert.equal(reply.status, 'ok', JSON.stringify(published));
+  assert.deepEqual(published.map((p) => (p.content['data'] as Record<string, unknown> | undefined)?.['text/plain']), ['{"alpha":3,"beta":4,"a2":3,"gamma":8}']);
+});
+
+test('a compile error after a shorthand property is reported at the column the user wrote', async () => {
+  const { reply, published } = await run('const o = { alpha, beta }; const n: number = "x";');
+  assert.equal(reply.status, 'error');
+  const error = published.find((p) => p.msgType === 'error')!;
+  assert.match(JSON.stringify(error.content), /1:34 - error TS2322/);
+});
