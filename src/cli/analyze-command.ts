@@ -10,12 +10,17 @@ import { noiseOption, openGenerationPool, splitAndDomains, workersOption } from 
 import type { GenerationPool } from '../model/generation-pool.js';
 import { splitTrajectorySet } from './trajectory-sets.js';
 import type { TrajectorySet } from '../thoughts/trajectory-set.js';
+import { loadTrajectorySet } from '../thoughts/storage.js';
+import { UsageError } from './options.js';
 
 export const ANALYZE_USAGE = `  lto analyze [--model DIR] [--split S] [--domain D] [--runs N] [--steps T] [--limit N] [--seed S]
       [--init-scale X] [--noise X] [--noise-type T] [--sets DIR] [--workers N] --json
                                       per-step metrics (correct vs incorrect) and probe AUROC per domain;
                                       trajectory sets are sampled once and cached in --sets (default out/sets);
-                                      --workers N samples in N worker threads (default 1 = in-process; 2 on a 2-core machine)`;
+                                      --workers N samples in N worker threads (default 1 = in-process; 2 on a 2-core machine)
+  lto analyze --from DIR [--from DIR ...] [--domain D] [--seed S] --json
+                                      the same report on saved trajectory sets (TrajectorySet.save, importTrajectories,
+                                      or the sets lto optimize caches), one entry per domain they hold; no model needed`;
 
 export interface AnalyzeArgs {
   readonly model?: string;
@@ -25,6 +30,8 @@ export interface AnalyzeArgs {
   readonly sets?: string;
   readonly noise?: string;
   readonly noiseType?: string;
+  /** Saved trajectory-set folders to analyse instead of sampling. */
+  readonly from?: readonly string[];
   readonly numbers: Readonly<Record<string, number | undefined>>;
 }
 
@@ -52,6 +59,7 @@ export function analyzeTrajectorySet(set: TrajectorySet, seed: number): Record<s
 }
 
 export async function runAnalyze(args: AnalyzeArgs): Promise<number> {
+  if (args.from !== undefined && args.from.length > 0) return analyzeSavedSets(args, args.from);
   const { split, domains } = splitAndDomains(args.split, args.domain);
   const workers = workersOption(args.numbers['workers']);
   const loaded = await loadModelWithTokenizer(args.model);
@@ -78,5 +86,31 @@ export async function runAnalyze(args: AnalyzeArgs): Promise<number> {
     loaded.model.dispose();
   }
   process.stdout.write(`${JSON.stringify({ model: loaded.dir, split, runs, steps, seed, init_scale: initScale, noise, domains: out })}\n`);
+  return 0;
+}
+
+/** Options that only make sense when sampling; refused with --from. */
+const SAMPLING_OPTIONS = ['model', 'split', 'tasks', 'sets', 'noise', 'noiseType'] as const;
+const SAMPLING_NUMBERS = ['steps', 'runs', 'limit', 'workers', 'init-scale'] as const;
+
+async function analyzeSavedSets(args: AnalyzeArgs, dirs: readonly string[]): Promise<number> {
+  for (const key of SAMPLING_OPTIONS) if (args[key] !== undefined) throw new UsageError(`lto analyze --from analyses saved sets; --${key === 'noiseType' ? 'noise-type' : key} applies only to sampling`);
+  for (const key of SAMPLING_NUMBERS) if (args.numbers[key] !== undefined) throw new UsageError(`lto analyze --from analyses saved sets; --${key} applies only to sampling`);
+  const seed = args.numbers['seed'] ?? 0;
+  const out: Record<string, unknown> = {};
+  const origin = new Map<string, string>();
+  for (const dir of dirs) {
+    const set = await loadTrajectorySet(dir);
+    const domains = [...new Set(set.runs.map((r) => r.domain))].filter((d) => args.domain === undefined || d === args.domain);
+    for (const domain of domains) {
+      if (origin.has(domain)) throw new Error(`lto analyze: ${origin.get(domain)} and ${dir} both hold domain "${domain}"; analyse them in separate calls`);
+      origin.set(domain, dir);
+      const part = set.filter((r) => r.domain === domain);
+      process.stderr.write(`${domain}: analysing ${part.size} runs from ${dir}\n`);
+      out[domain] = { ...analyzeTrajectorySet(part, seed), from: dir, split: part.manifest.tasks.split };
+    }
+  }
+  if (Object.keys(out).length === 0) throw new Error(`lto analyze: no runs${args.domain ? ` of domain "${args.domain}"` : ''} in ${dirs.join(', ')}`);
+  process.stdout.write(`${JSON.stringify({ from: dirs, seed, domains: out })}\n`);
   return 0;
 }

@@ -89,6 +89,7 @@ async function run(argv: string[]): Promise<number> {
       'checkpoint-every': { type: 'string' },
       limit: { type: 'string' },
       sets: { type: 'string' },
+      from: { type: 'string', multiple: true },
       lrm: { type: 'string' },
       'early-prefix': { type: 'string' },
       'token-checkpoints': { type: 'string' },
@@ -203,10 +204,10 @@ async function run(argv: string[]): Promise<number> {
       return runEval({ model: values.model, split: values.split, domain: values.domain, tasks: values.tasks, noiseType: values['noise-type'], numbers });
     }
     case 'analyze': {
-      if (rest.length > 0) throw new UsageError('lto analyze takes no positional arguments (use --model DIR)');
+      if (rest.length > 0) throw new UsageError('lto analyze takes no positional arguments (use --model DIR or --from DIR)');
       const numbers = Object.fromEntries(['steps', 'runs', 'limit', 'seed', 'workers'].map((k) => [k, numberOption(values[k as keyof typeof values] as string | undefined, k, true)]));
       numbers['init-scale'] = numberOption(values['init-scale'], 'init-scale', false);
-      return runAnalyze({ model: values.model, split: values.split, domain: values.domain, tasks: values.tasks, sets: values.sets, noise: values.noise, noiseType: values['noise-type'], numbers });
+      return runAnalyze({ model: values.model, split: values.split, domain: values.domain, tasks: values.tasks, sets: values.sets, noise: values.noise, noiseType: values['noise-type'], from: values.from, numbers });
     }
     case 'optimize': {
       if (rest.length > 0) throw new UsageError('lto optimize takes no positional arguments (use --model DIR)');

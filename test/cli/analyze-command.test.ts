@@ -12,6 +12,7 @@ import { initBackend } from '../../src/tensor/backend.js';
 import { Rng } from '../../src/tensor/random.js';
 import { analyzeTrajectorySet } from '../../src/cli/analyze-command.js';
 import { TrajectorySet } from '../../src/thoughts/trajectory-set.js';
+import { saveTrajectorySet } from '../../src/thoughts/storage.js';
 import { MANIFEST_FORMAT, type TrajectoryManifest } from '../../src/thoughts/manifest.js';
 import type { RunRecord } from '../../src/thoughts/run-record.js';
 import { train, DEFAULT_TRAINING } from '../../src/training/trainer.js';
@@ -91,4 +92,25 @@ test('lto analyze --json end to end: samples once into --sets, reuses the cache,
   const bad = spawnSync(process.execPath, [lto, 'analyze', '--model', model, '--domain', 'physics', '--json'], { encoding: 'utf8' });
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /--domain must be one of math, code, choice, got "physics"/);
+});
+
+test('lto analyze --from: the same report on a saved set, without a model; sampling options and a missing domain are refused', async () => {
+  const set = syntheticSet();
+  const dir = join(root, 'saved');
+  await saveTrajectorySet(set, dir);
+  const run = (...extra: string[]) => spawnSync(process.execPath, [lto, 'analyze', '--from', dir, ...extra, '--json'], { encoding: 'utf8', env: { ...process.env, LTO_BACKEND: 'wasm' } });
+  const ok = run('--seed', '1');
+  assert.equal(ok.status, 0, ok.stderr);
+  const report = JSON.parse(ok.stdout);
+  assert.deepEqual(report.from, [dir]);
+  const { from, split, ...math } = report.domains.math;
+  assert.equal(from, dir);
+  assert.equal(split, 'test');
+  assert.deepEqual(math, JSON.parse(JSON.stringify(analyzeTrajectorySet(set, 1))), 'identical to analysing the set in memory');
+  const sampling = run('--runs', '3');
+  assert.equal(sampling.status, 2);
+  assert.match(sampling.stderr, /--runs applies only to sampling/);
+  const none = run('--domain', 'code');
+  assert.equal(none.status, 1);
+  assert.match(none.stderr, /no runs of domain "code" in /);
 });
