@@ -10,7 +10,7 @@ import { noiseOption, openGenerationPool, splitAndDomains, workersOption } from 
 import type { GenerationPool } from '../model/generation-pool.js';
 import { splitTrajectorySet } from './trajectory-sets.js';
 import type { TrajectorySet } from '../thoughts/trajectory-set.js';
-import { loadTrajectorySet } from '../thoughts/storage.js';
+import { loadSavedTrajectories } from '../thoughts/saved-parts.js';
 import { UsageError } from './options.js';
 
 export const ANALYZE_USAGE = `  lto analyze [--model DIR] [--split S] [--domain D] [--runs N] [--steps T] [--limit N] [--seed S]
@@ -19,8 +19,8 @@ export const ANALYZE_USAGE = `  lto analyze [--model DIR] [--split S] [--domain 
                                       trajectory sets are sampled once and cached in --sets (default out/sets);
                                       --workers N samples in N worker threads (default 1 = in-process; 2 on a 2-core machine)
   lto analyze --from DIR [--from DIR ...] [--domain D] [--seed S] --json
-                                      the same report on saved trajectory sets (TrajectorySet.save, importTrajectories,
-                                      or the sets lto optimize caches), one entry per domain they hold; no model needed`;
+                                      the same report on saved trajectory sets (saveTrajectorySet, importTrajectories,
+                                      or a folder of part-* sets as lto optimize caches them), one entry per domain; no model needed`;
 
 export interface AnalyzeArgs {
   readonly model?: string;
@@ -100,7 +100,7 @@ async function analyzeSavedSets(args: AnalyzeArgs, dirs: readonly string[]): Pro
   const out: Record<string, unknown> = {};
   const origin = new Map<string, string>();
   for (const dir of dirs) {
-    const set = await loadTrajectorySet(dir);
+    const set = await loadSavedTrajectories(dir);
     const domains = [...new Set(set.runs.map((r) => r.domain))].filter((d) => args.domain === undefined || d === args.domain);
     for (const domain of domains) {
       if (origin.has(domain)) throw new Error(`lto analyze: ${origin.get(domain)} and ${dir} both hold domain "${domain}"; analyse them in separate calls`);

@@ -113,4 +113,16 @@ test('lto analyze --from: the same report on a saved set, without a model; sampl
   const none = run('--domain', 'code');
   assert.equal(none.status, 1);
   assert.match(none.stderr, /no runs of domain "code" in /);
+
+  // In parts, as lto optimize caches a split: the same report.
+  const parts = join(root, 'parts');
+  await saveTrajectorySet(set.filter((_, i) => i < 100), join(parts, 'part-00000'));
+  await saveTrajectorySet(set.filter((_, i) => i >= 100), join(parts, 'part-00001'));
+  const fromParts = spawnSync(process.execPath, [lto, 'analyze', '--from', parts, '--seed', '1', '--json'], { encoding: 'utf8', env: { ...process.env, LTO_BACKEND: 'wasm' } });
+  assert.equal(fromParts.status, 0, fromParts.stderr);
+  const { from: _f, ...partsMath } = JSON.parse(fromParts.stdout).domains.math;
+  assert.deepEqual(partsMath, { ...math, split });
+  const empty = spawnSync(process.execPath, [lto, 'analyze', '--from', root, '--json'], { encoding: 'utf8' });
+  assert.equal(empty.status, 1);
+  assert.match(empty.stderr, /not a trajectory set \(no manifest.json\) and no part-\* folders/);
 });
