@@ -1,7 +1,7 @@
 /**
  * The TypeScript converters tslab's executor compiles cells with, wrapped to
- * - declare the kernel's globals (`display`) so that cells using them type-check, and
- * - hand the structured diagnostics of a failed compilation to the kernel (for the error output),
+ * - declare the kernel's globals (`display`) so that cells using them type-check,
+ * - hand the structured diagnostics of a failed compilation to the kernel (for the error output), and
  * - expand shorthand properties, which tslab's rewriting of earlier cells' names misses
  *   (shorthand-properties.ts); diagnostics are mapped back to the source as written.
  */
