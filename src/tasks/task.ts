@@ -62,7 +62,7 @@ export const TASK_CHARACTERS = '\n #*+-.0123456789;=>?ABCDEabcdefhilmnoprstuwy';
 /** Upper bounds the generators enforce (by redrawing), so every text stays short. */
 export const MAX_QUESTION_CHARS = 115;
 /** Bound on `targetText(item)` = solution + " #### " + answer. */
-export const MAX_TARGET_CHARS = 70;
+export const MAX_TARGET_CHARS = 140;
 
 /** What a generator returns: everything but the id, which a split assigns. */
 export type GeneratedTask = Omit<TaskItem, 'id'>;

@@ -2,18 +2,21 @@
  * Multiple-choice relational reasoning, the stand-in for CommonsenseQA: a ranking is given as
  * pairwise results in shuffled order, the question asks for its top or bottom, five options follow.
  *
- *   question  "bob beat cid. ann beat bob. who is best? bob=A ann=B cid=C dan=D eli=E"
- *   solution  "ann=B>bob=A>cid=C. ann=B."
+ *   question  "d beat c. n beat d. who is best? d=A n=B c=C l=D f=E"
+ *   solution  "n=B>d=A>c=C. n=B."
  *   answer    "B"
  *
- * Each option is written `name=LETTER`, the letter after the name, and the solution writes the
+ * People are single letters, each option is written `person=LETTER`, and the solution writes the
  * whole ranking, best first, each ranked person with their option letter (a person who is not
- * among the options is written bare), then the chosen person and letter. Both choices make the
- * name-to-letter lookup a plain copy of what followed the same name earlier in the text, which
- * is what a small model learns first, and practise it once per ranked person rather than once per
- * question. (Our first model, trained on the ranking alone with `A.name` options, answered "A" to
- * every question; the second, with `A.name` options and only the final `ann=B.` lookup, wrote
- * the ranking right but still answered "A".)
+ * among the options is written bare), then the chosen person and letter. So the person-to-letter
+ * lookup is a copy of what followed the same `person=` earlier in the text, a two-token induction
+ * copy, practised once per ranked person rather than once per question. Why, measured on the
+ * models trained on earlier formats:
+ * - the ranking alone with `A.name` options: the model answered "A" to every question;
+ * - `A.name` options and only the final `ann=B.` lookup: the ranking right, still "A" every time;
+ * - three-letter names with `ann=B` options (version 2 of the tasks): the ranking right, the
+ *   letters at chance (`ann=B>rob=E>ida=D. ann=B.` for options `rob=A ida=B lou=C ann=D ned=E`),
+ *   because the key `ann=` is four characters long and its last two (`n=`) are shared by `dan=`.
  * Letters are upper case, as in the CommonsenseQA files. Difficulty = number of relations (1..5),
  * i.e. a ranking of difficulty+1 people. The options are the correct person, then as many other
  * ranked people as fit, then outsiders; the correct option's position is uniform over A-E.
@@ -22,15 +25,16 @@ import type { Rng } from '../../tensor/random.js';
 import { CHOICE_LETTERS, type GeneratedTask } from '../task.js';
 import { drawShortTask, pick } from './common.js';
 
-/** Three-letter names, all distinct, using only the task alphabet. */
-const NAMES: readonly string[] = [
-  'ann', 'bob', 'cid', 'dan', 'eli', 'fay', 'hal', 'ida', 'lou', 'ned', 'pam', 'rob', 'sue', 'tim',
-];
+/**
+ * People: the nine lower-case letters of the task alphabet that occur in none of the words around
+ * them ("beat", "who", "is", "best", "worst"), so a person's letter marks that person alone.
+ */
+const PEOPLE: readonly string[] = ['c', 'd', 'f', 'l', 'm', 'n', 'p', 'u', 'y'];
 
 type Ask = 'best' | 'worst';
 
 function draftChoice(rng: Rng, difficulty: number): GeneratedTask {
-  const people = rng.shuffle([...NAMES]);
+  const people = rng.shuffle([...PEOPLE]);
   const ranking = people.slice(0, difficulty + 1); // best first
   const outsiders = people.slice(difficulty + 1);
   const relations: string[] = [];

@@ -2,18 +2,27 @@
  * Program tracing, the code domain's stand-in for MBPP at a size a tiny model can learn:
  *
  *   question  "a=3; b=a+2; a=b*2; a?"
- *   solution  "b=3+2=5. a=5*2=10."
+ *   solution  "a=3. a=3 3+2=5 b=5. b=5 5*2=10 a=10. a=10."
  *   answer    "10"
  *
  * The first statement sets one variable to a constant; each later statement assigns one of the
  * variables a, b, c, d from variables already set: `x=y+k`, `x=y-k` (k 1..9), `x=y*k` (k 2..3),
- * `x=y+z` or `x=y-z`. Difficulty = number of assignments after the first (1..5); the solution
- * traces each of them with the variables' current values written out (`b=3+2=5.`), so every
- * variable lookup is a copy the model makes in the open and the arithmetic has the same form as
- * in the math domain. (Our first model, trained on values alone, `b=5.`, had to look up two
- * variables and add them within one token; it solved 29 % of two-assignment programs against
- * 95 % of two-operation math problems.) The query asks for a variable set by one of those later assignments (not
- * always the last one, so the model has to look the value up in its trace). All values are 0..99.
+ * `x=y+z` or `x=y-z`. Difficulty = number of assignments after the first (1..5). All values are
+ * 0..99. The query asks for a variable set by one of those later assignments (not always the last
+ * one, so the model has to look its value up).
+ *
+ * The worked solution restates the first assignment, then traces each later one as: the variables
+ * it reads with their current values (`a=3`), the arithmetic (`3+2=5`, the same form as in the math
+ * domain), the assignment of the result (`b=5.`); it ends with the queried variable's value (`a=10.`).
+ * So in the solution `name=` is always followed by that variable's value at that point, and every
+ * lookup is a copy of what followed the latest `name=`: the two-token induction copy a small model
+ * learns first. Why, measured on the models trained on earlier formats:
+ * - values alone (`b=5.`) made the model look up two variables and add them within one token; it
+ *   solved 29 % of two-assignment programs against 95 % of two-operation math problems;
+ * - `b=3+2=5.` (version 2 of the tasks) put an operand, not a value, after `b=`: the model copied
+ *   that operand when it later read b (`a=20; a=a+3; c=a*2` traced as `a=20+3=23. c=20*2=40.`) and
+ *   answered with the last value computed rather than the queried variable (single-run accuracy
+ *   0.33 on the test split).
  */
 import type { Rng } from '../../tensor/random.js';
 import type { GeneratedTask } from '../task.js';
@@ -30,6 +39,8 @@ interface Assignment {
   target: string;
   /** The expression over variable names, as written in the program: `a+2`. */
   expression: string;
+  /** The variables the expression reads, with their current values, as traced: `a=3`. */
+  lookups: string;
   /** The same expression with each variable replaced by its current value: `3+2`. */
   arithmetic: string;
   value: number;
@@ -55,20 +66,20 @@ function drawExpression(rng: Rng, env: ReadonlyMap<string, number>): Expression 
   switch (pick(rng, kinds)) {
     case 'addk': {
       const k = intBetween(rng, 1, Math.min(MAX_OFFSET, MAX_VALUE - vy));
-      return { expression: `${y}+${k}`, arithmetic: `${vy}+${k}`, value: vy + k };
+      return { expression: `${y}+${k}`, lookups: `${y}=${vy}`, arithmetic: `${vy}+${k}`, value: vy + k };
     }
     case 'subk': {
       const k = intBetween(rng, 1, Math.min(MAX_OFFSET, vy));
-      return { expression: `${y}-${k}`, arithmetic: `${vy}-${k}`, value: vy - k };
+      return { expression: `${y}-${k}`, lookups: `${y}=${vy}`, arithmetic: `${vy}-${k}`, value: vy - k };
     }
     case 'mulk': {
       const k = vy * 3 <= MAX_VALUE ? pick(rng, [2, 3]) : 2;
-      return { expression: `${y}*${k}`, arithmetic: `${vy}*${k}`, value: vy * k };
+      return { expression: `${y}*${k}`, lookups: `${y}=${vy}`, arithmetic: `${vy}*${k}`, value: vy * k };
     }
     case 'addv':
-      return { expression: `${y}+${z!}`, arithmetic: `${vy}+${vz!}`, value: vy + vz! };
+      return { expression: `${y}+${z!}`, lookups: `${y}=${vy} ${z!}=${vz!}`, arithmetic: `${vy}+${vz!}`, value: vy + vz! };
     case 'subv':
-      return { expression: `${y}-${z!}`, arithmetic: `${vy}-${vz!}`, value: vy - vz! };
+      return { expression: `${y}-${z!}`, lookups: `${y}=${vy} ${z!}=${vz!}`, arithmetic: `${vy}-${vz!}`, value: vy - vz! };
   }
 }
 
@@ -90,12 +101,17 @@ function draftCode(rng: Rng, difficulty: number): GeneratedTask {
   // Query a variable whose current value comes from a traced step.
   const traced = [...new Set(steps.map((s) => s.target))];
   const query = pick(rng, traced);
+  const answer = env.get(query)!;
   return {
     domain: 'code',
     difficulty,
     question: `${statements.join('; ')}; ${query}?`,
-    solution: steps.map((s) => `${s.target}=${s.arithmetic}=${s.value}.`).join(' '),
-    answer: String(env.get(query)!),
+    solution: [
+      `${first}=${constant}.`,
+      ...steps.map((s) => `${s.lookups} ${s.arithmetic}=${s.value} ${s.target}=${s.value}.`),
+      `${query}=${answer}.`,
+    ].join(' '),
+    answer: String(answer),
   };
 }
 
