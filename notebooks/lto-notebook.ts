@@ -63,16 +63,17 @@ export const SETS_DIR = resolve(process.env['LTO_SETS_DIR'] || join(PACKAGE_ROOT
 export const TASKS_DIR = resolve(process.env['LTO_TASKS_DIR'] || join(PACKAGE_ROOT, 'datasets', 'tasks'));
 export const DOMAINS_USED: readonly Domain[] = ['math', 'code', 'choice'];
 
-/** The settings as a table (the first output of every notebook). */
+/** The settings as a table (the first output of every notebook); `extra` adds settings or overrides them (e.g. `model`). */
 export function settingsTable(extra: Record<string, unknown> = {}): Table {
-  const rows = [
-    { setting: 'mode', value: QUICK ? 'quick (LTO_QUICK=1)' : 'full' },
-    { setting: 'model', value: defaultModelDir() },
-    { setting: 'trajectory cache', value: SETS_DIR },
-    ...Object.entries(SIZES).map(([setting, value]) => ({ setting, value: Array.isArray(value) ? value.join(', ') : String(value) })),
-    { setting: 'seed', value: String(SEED) },
-    ...Object.entries(extra).map(([setting, value]) => ({ setting, value: String(value) })),
-  ];
+  const settings = new Map<string, string>([
+    ['mode', QUICK ? 'quick (LTO_QUICK=1)' : 'full'],
+    ['model', defaultModelDir()],
+    ['trajectory cache', SETS_DIR],
+    ...Object.entries(SIZES).map(([setting, value]): [string, string] => [setting, Array.isArray(value) ? value.join(', ') : String(value)]),
+    ['seed', String(SEED)],
+  ]);
+  for (const [setting, value] of Object.entries(extra)) settings.set(setting, String(value));
+  const rows = [...settings].map(([setting, value]) => ({ setting, value }));
   return new Table(rows, { title: 'Settings', maxStringLength: 120, maxRows: 40 });
 }
 
@@ -118,6 +119,10 @@ export interface SplitSetOptions {
   readonly steps?: number;
   readonly seed?: number;
   readonly initScale?: number;
+  /** State names making up a trajectory (default latent.0 .. latent.T); e.g. STANDARD_MODEL_LAYERS. */
+  readonly record?: readonly string[];
+  /** Sampling temperature (default greedy decoding). */
+  readonly temperature?: number;
 }
 
 /**
@@ -129,9 +134,14 @@ export async function splitSet(m: NotebookModel, domain: Domain, split: 'train' 
   const steps = o.steps ?? m.model.config.meanRecurrence;
   const seed = o.seed ?? SEED;
   const initScale = o.initScale ?? 1;
-  const name = `${domain}-${split}-q${items.length}-r${o.runs}-t${steps}-s${seed}-init${initScale}`;
+  const variant = `${o.record ? `-rec${o.record.join('+')}` : ''}${o.temperature !== undefined ? `-temp${o.temperature}` : ''}`;
+  const name = `${domain}-${split}-q${items.length}-r${o.runs}-t${steps}-s${seed}-init${initScale}${variant}`;
   const bar = progress({ total: items.length, label: `${domain} ${split} (${items.length} questions x ${o.runs} runs, T=${steps})` });
-  const options: SampleOptions = { runs: o.runs, steps, seed, initScale, split, onProgress: (done) => bar.set(done) };
+  const options: SampleOptions = {
+    runs: o.runs, steps, seed, initScale, split, onProgress: (done) => bar.set(done),
+    ...(o.record ? { record: o.record } : {}),
+    ...(o.temperature !== undefined ? { decoding: { temperature: o.temperature } } : {}),
+  };
   const set = await sampleOrLoadTrajectorySet(join(SETS_DIR, m.key, name), m.model, m.tokenizer, items, options);
   bar.finish();
   return set;

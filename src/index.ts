@@ -18,7 +18,7 @@ export { parseHuginnConfig, parameterCount, type HuginnConfig } from './model/co
 export { RecurrentDepthModel, type ForwardOptions, type ForwardResult, type PositionSelection } from './model/recurrent-depth-model.js';
 export { InitialStateSampler } from './model/initial-state.js';
 export { StepNoiseSampler, NOISE_SCHEDULES, type TestTimeNoise, type NoiseSchedule } from './model/test-time-noise.js';
-export { loadDefaultModel, loadModelWithTokenizer, defaultModelDir, DEFAULT_MODEL_DIR, type LoadedModel } from './model/default-model.js';
+export { loadDefaultModel, loadStandardModel, loadModelWithTokenizer, defaultModelDir, DEFAULT_MODEL_DIR, STANDARD_MODEL_DIR, STANDARD_MODEL_LAYERS, type LoadedModel } from './model/default-model.js';
 export { evaluateAccuracy, summarizeOutcomes, promptIds, type AccuracyReport, type AccuracyOptions, type RunOutcome } from './evaluation/accuracy.js';
 export { GenerationPool, type GenerationPoolOptions } from './model/generation-pool.js';
 export { ForwardPool, type ForwardPoolOptions, type PoolForwardOptions, type PoolForwardResult, type PoolTensor } from './model/worker-pool.js';

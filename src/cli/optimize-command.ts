@@ -17,7 +17,7 @@
  */
 import { existsSync, promises as fsp } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadModelWithTokenizer, type LoadedModel } from '../model/default-model.js';
+import { STANDARD_MODEL_LAYERS, loadModelWithTokenizer, type LoadedModel } from '../model/default-model.js';
 import { checkpointFingerprint } from '../io/checkpoint-fingerprint.js';
 import { SafetensorsFile, writeSafetensors, type WritableTensor } from '../io/safetensors.js';
 import { readTaskJsonl } from '../tasks/jsonl.js';
@@ -76,8 +76,6 @@ export interface OptimizeArgs {
 }
 
 export const DEFAULT_SETS_DIR = join('out', 'optimize-sets');
-/** The per-layer states of a standard-transformer baseline (blocks run once, s0 = 0). */
-export const STANDARD_MODEL_LAYERS: readonly string[] = ['embed', 'prelude.out', 'latent.1', 'coda.out'];
 export const DEFAULT_TRAIN_QUESTIONS = 300;
 export const DEFAULT_TOKEN_CHECKPOINTS: readonly number[] = [2, 4, 8];
 const PREFIX_FILE = 'token-prefixes.safetensors';

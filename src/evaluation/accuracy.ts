@@ -7,7 +7,7 @@
  * pool's workers, several at once, and the call returns a promise of the same report the
  * in-process call returns (same batches, same seeds; bit-identical on the same backend).
  */
-import { generate, type GenerationResult } from '../model/generate.js';
+import { generate, newTokensWithinBlock, type GenerationResult } from '../model/generate.js';
 import type { GenerationPool } from '../model/generation-pool.js';
 import type { GenerateRequest } from '../model/generation-protocol.js';
 import type { RecurrentDepthModel } from '../model/recurrent-depth-model.js';
@@ -62,20 +62,23 @@ export function promptIds(tokenizer: Tokenizer, item: Pick<TaskItem, 'question'>
 }
 
 /** The batches' `generate` calls: each run's seed depends on its question and run index, not on its batch. */
-function batchRequests(tokenizer: Tokenizer, chunks: readonly (readonly TaskItem[])[], o: AccuracyOptions): GenerateRequest[] {
-  return chunks.map((chunk) => ({
-    prompts: chunk.map((item) => promptIds(tokenizer, item)),
-    options: {
-      maxNewTokens: MAX_TARGET_CHARS + 2,
-      steps: o.steps,
-      runs: o.runs,
-      rowSeeds: chunk.flatMap((item) => Array.from({ length: o.runs }, (_, r) => deriveSeed(o.seed, item.id, r))),
-      initScale: o.initScale,
-      noise: o.noise,
-      stopTokens: tokenizer.specialTokens.eos,
-      recordLatents: false,
-    },
-  }));
+function batchRequests(tokenizer: Tokenizer, chunks: readonly (readonly TaskItem[])[], o: AccuracyOptions, blockSize: number): GenerateRequest[] {
+  return chunks.map((chunk) => {
+    const prompts = chunk.map((item) => promptIds(tokenizer, item));
+    return {
+      prompts,
+      options: {
+        maxNewTokens: newTokensWithinBlock(MAX_TARGET_CHARS + 2, prompts, blockSize),
+        steps: o.steps,
+        runs: o.runs,
+        rowSeeds: chunk.flatMap((item) => Array.from({ length: o.runs }, (_, r) => deriveSeed(o.seed, item.id, r))),
+        initScale: o.initScale,
+        noise: o.noise,
+        stopTokens: tokenizer.specialTokens.eos,
+        recordLatents: false,
+      },
+    };
+  });
 }
 
 function scoreBatch(tokenizer: Tokenizer, chunk: readonly TaskItem[], result: GenerationResult, outcomes: RunOutcome[]): void {
@@ -118,7 +121,7 @@ async function evaluatePooled(pool: GenerationPool, model: RecurrentDepthModel, 
   const outcomes: RunOutcome[] = [];
   let b = 0;
   let done = 0;
-  for await (const result of pool.generateInOrder(batchRequests(tokenizer, chunks, o))) {
+  for await (const result of pool.generateInOrder(batchRequests(tokenizer, chunks, o, model.config.blockSize))) {
     const chunk = chunks[b++]!;
     scoreBatch(tokenizer, chunk, result, outcomes);
     done += chunk.length;
@@ -137,7 +140,7 @@ export function evaluateAccuracy(model: RecurrentDepthModel, tokenizer: Tokenize
   for (let start = 0; start < items.length; start += perBatch) chunks.push(items.slice(start, start + perBatch));
   if (o.pool) return evaluatePooled(o.pool, model, tokenizer, items, chunks, o);
   const outcomes: RunOutcome[] = [];
-  const requests = batchRequests(tokenizer, chunks, o);
+  const requests = batchRequests(tokenizer, chunks, o, model.config.blockSize);
   let done = 0;
   chunks.forEach((chunk, b) => {
     const request = requests[b]!;

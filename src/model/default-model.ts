@@ -40,3 +40,25 @@ export function defaultModelDir(): string {
 export function loadDefaultModel(): Promise<LoadedModel> {
   return loadModelWithTokenizer(defaultModelDir());
 }
+
+/**
+ * Folder of the embedded standard-transformer baseline: the same blocks and width as the default
+ * model, trained on the same tasks with `lto train --standard` (blocks run once, initial state
+ * zero). Its per-layer hidden states are the "latent thoughts" of the paper's general-LLM
+ * experiments (`lto optimize --model datasets/model-standard --temperature X`).
+ */
+export const STANDARD_MODEL_DIR = resolve(__dirname, '..', '..', '..', 'datasets', 'model-standard');
+
+/**
+ * The per-layer states that make up a standard transformer's trajectory: the embedding, then the
+ * output of each block (prelude, the core run once, coda).
+ */
+export const STANDARD_MODEL_LAYERS: readonly string[] = ['embed', 'prelude.out', 'latent.1', 'coda.out'];
+
+/** The embedded standard-transformer baseline and its tokenizer. */
+export function loadStandardModel(): Promise<LoadedModel> {
+  if (!existsSync(join(STANDARD_MODEL_DIR, 'config.json'))) {
+    return Promise.reject(new Error(`the embedded standard model is not in this checkout (${STANDARD_MODEL_DIR}); train one with \`lto train --standard --out ${STANDARD_MODEL_DIR}\``));
+  }
+  return loadModelWithTokenizer(STANDARD_MODEL_DIR);
+}

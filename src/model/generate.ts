@@ -84,6 +84,17 @@ export function leftPad(prompts: readonly (readonly number[])[], padToken: numbe
   return { ids, mask };
 }
 
+/**
+ * `wanted` new tokens, or fewer if the block size leaves less room after the batch's longest
+ * prompt (at least 1). Samplers that budget for the longest possible answer use it, since a batch
+ * of long prompts never needs the longest answers: the task suite's longest questions (math) have
+ * short solutions, and its longest solutions (code) short questions.
+ */
+export function newTokensWithinBlock(wanted: number, prompts: readonly (readonly number[])[], blockSize: number): number {
+  const longest = Math.max(0, ...prompts.map((p) => p.length));
+  return Math.max(1, Math.min(wanted, blockSize - longest));
+}
+
 export function generate(model: RecurrentDepthModel, prompts: readonly (readonly number[])[], options: GenerateOptions): GenerationResult {
   const c = model.config;
   const h = c.nEmbd;

@@ -14,7 +14,7 @@
 import { existsSync, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { generate, type GenerationResult } from '../model/generate.js';
+import { generate, newTokensWithinBlock, type GenerationResult } from '../model/generate.js';
 import type { GenerationPool } from '../model/generation-pool.js';
 import type { GenerateRequest } from '../model/generation-protocol.js';
 import type { RecurrentDepthModel } from '../model/recurrent-depth-model.js';
@@ -64,7 +64,7 @@ export interface SampleOptions {
   readonly decoding?: Decoding;
   /** Keep the unpooled per-token latents as well (memory: tokens x (T + 1) x width per run). */
   readonly keepTokenLatents?: boolean;
-  /** Default: the synthetic tasks' longest target + 2. */
+  /** Default: the synthetic tasks' longest target + 2; a batch gets fewer if the block size leaves less room after its longest prompt. */
   readonly maxNewTokens?: number;
   /** Questions per generation batch (rows = questions x runs). Default: as many as fit 160 rows. */
   readonly questionsPerBatch?: number;
@@ -96,6 +96,7 @@ interface Resolved {
   readonly keepTokenLatents: boolean;
   readonly maxNewTokens: number;
   readonly questionsPerBatch: number;
+  readonly blockSize: number;
 }
 
 function positiveInteger(value: number, name: string): number {
@@ -119,6 +120,7 @@ function resolve(model: RecurrentDepthModel, o: SampleOptions): Resolved {
     keepTokenLatents: o.keepTokenLatents ?? false,
     maxNewTokens: positiveInteger(o.maxNewTokens ?? MAX_TARGET_CHARS + 2, 'maxNewTokens'),
     questionsPerBatch: positiveInteger(o.questionsPerBatch ?? Math.max(1, Math.floor(160 / runs)), 'questionsPerBatch'),
+    blockSize: model.config.blockSize,
   };
 }
 
@@ -164,10 +166,11 @@ function baseManifest(identity: { source: string; fingerprint: string }, items: 
 /** The `generate` call of one batch: every question's prompt, runs seeded by question id and run index. */
 function batchRequest(tokenizer: Tokenizer, batch: readonly SamplingItem[], r: Resolved): GenerateRequest & { readonly seeds: readonly number[] } {
   const seeds = batch.flatMap((item) => Array.from({ length: r.runs }, (_, run) => deriveSeed(r.seed, item.id, run)));
+  const prompts = batch.map((item) => promptIds(tokenizer, item));
   return {
-    prompts: batch.map((item) => promptIds(tokenizer, item)),
+    prompts,
     options: {
-      maxNewTokens: r.maxNewTokens,
+      maxNewTokens: newTokensWithinBlock(r.maxNewTokens, prompts, r.blockSize),
       steps: r.steps,
       runs: r.runs,
       rowSeeds: seeds,

@@ -4,7 +4,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generate, type GenerateOptions, type GeneratedSequence } from '../../src/model/generate.js';
+import { generate, newTokensWithinBlock, type GenerateOptions, type GeneratedSequence } from '../../src/model/generate.js';
 import { EXIT_CRITERIA, type EarlyExitOptions, type ExitCriterion } from '../../src/model/early-exit.js';
 import type { RecurrentDepthModel } from '../../src/model/recurrent-depth-model.js';
 import { SMALL_SHAPE, useSyntheticModel } from '../helpers/model.js';
@@ -202,4 +202,10 @@ describe('validation', () => {
     assert.throws(() => generate(model, [A], exit({ criterion: 'argmax-stability', threshold: 1.5 })), /argmax-stability threshold counts steps and must be an integer, got 1\.5/);
     assert.throws(() => generate(model, [A], exit({ minSteps: 0 })), /early exit minSteps must be a positive integer, got 0/);
   });
+});
+
+test('newTokensWithinBlock: the wanted budget, cut to what the block size leaves after the longest prompt', () => {
+  assert.equal(newTokensWithinBlock(142, [[1, 2, 3], [4]], 256), 142);
+  assert.equal(newTokensWithinBlock(142, [new Array<number>(117).fill(1), [4]], 256), 139);
+  assert.equal(newTokensWithinBlock(10, [new Array<number>(256).fill(1)], 256), 1); // generate then reports the overflow
 });

@@ -15,7 +15,7 @@ import { train, DEFAULT_TRAINING } from '../../src/training/trainer.js';
 import { loadModelWithTokenizer, type LoadedModel } from '../../src/model/default-model.js';
 import { generate } from '../../src/model/generate.js';
 import { buildDomainSplits } from '../../src/tasks/splits.js';
-import type { TaskItem } from '../../src/tasks/task.js';
+import { MAX_QUESTION_CHARS, MAX_TARGET_CHARS, type TaskItem } from '../../src/tasks/task.js';
 import { promptIds } from '../../src/evaluation/accuracy.js';
 import { sampleTrajectories, type SampleOptions } from '../../src/thoughts/sample.js';
 import { sampleOrLoadTrajectorySet } from '../../src/thoughts/cached-sampling.js';
@@ -75,6 +75,15 @@ test('N runs per question: table, trajectories [runs, T+1, h], provenance, poole
   assertClose(set.tokenLatentsOf(k), alone.latents!, 1e-5, 'token latents');
   const pooled = poolTokenLatents(alone.latents!, alone.tokens.length, 4, h, 'mean');
   assertClose(set.trajectories.data.subarray(k * 4 * h, (k + 1) * 4 * h), pooled, 1e-5, 'pooled trajectory');
+});
+
+test('the default answer budget fits the block size next to the longest question the task suite allows', async () => {
+  const longest = { ...items[0]!, id: 'math-validation-long', question: items[0]!.question.padEnd(MAX_QUESTION_CHARS, ' ') };
+  assert.ok(promptIds(loaded.tokenizer, longest).length + MAX_TARGET_CHARS + 2 > loaded.model.config.blockSize);
+  const set = await sampleTrajectories(loaded.model, loaded.tokenizer, [longest, items[1]!], { runs: 1, steps: 1, seed: 2 });
+  assert.equal(set.size, 2);
+  assert.equal(set.manifest.sampling.max_new_tokens, MAX_TARGET_CHARS + 2);
+  assert.ok(set.runs.every((r) => r.tokens <= loaded.model.config.blockSize - promptIds(loaded.tokenizer, longest).length));
 });
 
 test('the same seed gives bit-identical trajectories; results do not depend on the batching', async () => {
