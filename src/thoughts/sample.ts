@@ -96,7 +96,6 @@ interface Resolved {
   readonly keepTokenLatents: boolean;
   readonly maxNewTokens: number;
   readonly questionsPerBatch: number;
-  readonly blockSize: number;
 }
 
 function positiveInteger(value: number, name: string): number {
@@ -120,7 +119,6 @@ function resolve(model: RecurrentDepthModel, o: SampleOptions): Resolved {
     keepTokenLatents: o.keepTokenLatents ?? false,
     maxNewTokens: positiveInteger(o.maxNewTokens ?? MAX_TARGET_CHARS + 2, 'maxNewTokens'),
     questionsPerBatch: positiveInteger(o.questionsPerBatch ?? Math.max(1, Math.floor(160 / runs)), 'questionsPerBatch'),
-    blockSize: model.config.blockSize,
   };
 }
 
@@ -164,13 +162,13 @@ function baseManifest(identity: { source: string; fingerprint: string }, items: 
 }
 
 /** The `generate` call of one batch: every question's prompt, runs seeded by question id and run index. */
-function batchRequest(tokenizer: Tokenizer, batch: readonly SamplingItem[], r: Resolved): GenerateRequest & { readonly seeds: readonly number[] } {
+function batchRequest(tokenizer: Tokenizer, batch: readonly SamplingItem[], r: Resolved, blockSize: number): GenerateRequest & { readonly seeds: readonly number[] } {
   const seeds = batch.flatMap((item) => Array.from({ length: r.runs }, (_, run) => deriveSeed(r.seed, item.id, run)));
   const prompts = batch.map((item) => promptIds(tokenizer, item));
   return {
     prompts,
     options: {
-      maxNewTokens: newTokensWithinBlock(r.maxNewTokens, prompts, r.blockSize),
+      maxNewTokens: newTokensWithinBlock(r.maxNewTokens, prompts, blockSize),
       steps: r.steps,
       runs: r.runs,
       rowSeeds: seeds,
@@ -293,7 +291,7 @@ export async function sampleTrajectories(model: RecurrentDepthModel, tokenizer: 
     const dir = partDirOf(b);
     return dir !== undefined && existsSync(join(dir, MANIFEST_FILE));
   };
-  const requests = batches.map((batch) => batchRequest(tokenizer, batch, r));
+  const requests = batches.map((batch) => batchRequest(tokenizer, batch, r, model.config.blockSize));
   // With a pool, the batches still to sample are generated ahead by its workers and taken in order.
   const missing = batches.map((_, b) => b).filter((b) => !isSaved(b));
   const toSample = new Set(missing);
