@@ -86,9 +86,10 @@ export function leftPad(prompts: readonly (readonly number[])[], padToken: numbe
 
 /**
  * `wanted` new tokens, or fewer if the block size leaves less room after the batch's longest
- * prompt (at least 1). Samplers that budget for the longest possible answer use it, since a batch
- * of long prompts never needs the longest answers: the task suite's longest questions (math) have
- * short solutions, and its longest solutions (code) short questions.
+ * prompt (at least 1). Samplers that budget for the longest possible answer use it. In the task
+ * suite the longest questions (math, up to 115 characters) have short solutions (up to 70) and the
+ * longest solutions (code, up to 140) short questions, so only a batch that mixes the two is cut,
+ * and then by at most 3 tokens of a 142-token budget.
  */
 export function newTokensWithinBlock(wanted: number, prompts: readonly (readonly number[])[], blockSize: number): number {
   const longest = Math.max(0, ...prompts.map((p) => p.length));

@@ -17,6 +17,8 @@
  * - three-letter names with `ann=B` options (version 2 of the tasks): the ranking right, the
  *   letters at chance (`ann=B>rob=E>ida=D. ann=B.` for options `rob=A ida=B lou=C ann=D ned=E`),
  *   because the key `ann=` is four characters long and its last two (`n=`) are shared by `dan=`.
+ * (The model trained on this version for 3000 steps still writes the letters at chance; see
+ * datasets/model/README.md.)
  * Letters are upper case, as in the CommonsenseQA files. Difficulty = number of relations (1..5),
  * i.e. a ranking of difficulty+1 people. The options are the correct person, then as many other
  * ranked people as fit, then outsiders; the correct option's position is uniform over A-E.
