@@ -17,10 +17,18 @@ export interface LoadedModel {
   readonly dir: string;
 }
 
+/** The embedded model folders: what each is called and the command that trains it. */
+function embeddedModel(dir: string): { name: string; train: string } | undefined {
+  if (dir === DEFAULT_MODEL_DIR) return { name: 'default', train: `lto train --out ${dir}` };
+  if (dir === STANDARD_MODEL_DIR) return { name: 'standard', train: `lto train --standard --out ${dir}` };
+  return undefined;
+}
+
 /** Loads a model folder with its tokenizer; the default is the embedded model. */
 export async function loadModelWithTokenizer(dir: string = defaultModelDir()): Promise<LoadedModel> {
-  if (dir === DEFAULT_MODEL_DIR && !existsSync(join(dir, 'config.json'))) {
-    throw new Error(`the embedded default model is not in this checkout (${dir}); train one with \`lto train --out ${dir}\` or pass a model folder`);
+  const embedded = embeddedModel(dir);
+  if (embedded !== undefined && !existsSync(join(dir, 'config.json'))) {
+    throw new Error(`the embedded ${embedded.name} model is not in this checkout (${dir}); train one with \`${embedded.train}\` or pass a model folder`);
   }
   const tokenizer = await loadTokenizer(dir);
   const model = await RecurrentDepthModel.load(dir);
@@ -57,8 +65,5 @@ export const STANDARD_MODEL_LAYERS: readonly string[] = ['embed', 'prelude.out',
 
 /** The embedded standard-transformer baseline and its tokenizer. */
 export function loadStandardModel(): Promise<LoadedModel> {
-  if (!existsSync(join(STANDARD_MODEL_DIR, 'config.json'))) {
-    return Promise.reject(new Error(`the embedded standard model is not in this checkout (${STANDARD_MODEL_DIR}); train one with \`lto train --standard --out ${STANDARD_MODEL_DIR}\``));
-  }
   return loadModelWithTokenizer(STANDARD_MODEL_DIR);
 }
