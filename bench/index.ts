@@ -24,8 +24,8 @@
  *   `libraries` (bench/libraries.ts) the hand-written eigen-decomposition and logistic regression
  *                                   against ml-matrix and ml-logistic-regression
  *   --only model,analysis,sampling,libraries  run only these sections (default: all)
- *   --umap-baseline                 also time plain umap-js on the same points (the "before" of the
- *                                   exact-kNN + fast-graph speed-up; about 20 s more)
+ *   --umap-baseline                 also time plain umap-js on the same points and its epochs A/B
+ *                                   against ours (the "before" of the speed-ups; about 70 s more)
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdtemp, rm } from 'node:fs/promises';

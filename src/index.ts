@@ -46,6 +46,6 @@ export * from './reward/index.js';
 // Latent Thinking Optimization and the baselines
 export * from './optimize/index.js';
 // Shared statistics
-export { rocAuc, rocCurve, type RocCurve as RocCurveData } from './stats/roc.js';
+export { rocAuc, rocCurve, withinGroupAuc, type RocCurve as RocCurveData, type WithinGroupAuc } from './stats/roc.js';
 export { bootstrapInterval, meanInterval, pairedBootstrapPValue, type Interval, type BootstrapOptions } from './stats/bootstrap.js';
 export { trajectoryArray, statesAtStep, runTrajectory, selectRuns, type TrajectoryArray } from './tensor/trajectory-array.js';

@@ -5,10 +5,8 @@
  * regardless of call history. Optionally the points are first reduced by PCA (default: to 50
  * dimensions when wider), which speeds up the neighbour search and is the usual practice.
  *
- * Two measured speed-ups over plain umap-js (10,000 x 128 points, wasm, on a 2-core machine
- * shared with a training job: 27.3 s -> 19.9 s in the same benchmark run; by phase, neighbour
- * search 3.3 s -> 1.6 s and graph construction 4.1 s -> 0.6 s; the remaining ~12 s are umap-js's
- * 200 optimisation epochs, unchanged; `npm run bench -- --only analysis --umap-baseline`):
+ * Three speed-ups over plain umap-js; the last two change no result (same seed and neighbours:
+ * the same coordinates, bit for bit):
  * - exact k-nearest neighbours by matrix products on the tensor backend (chunks of rows against
  *   all points, top-k on the backend, candidates re-ranked in float64), handed to umap-js with
  *   `setPrecomputedKNN`, instead of its random-projection-forest + NN-descent search (`knn`
@@ -16,13 +14,28 @@
  *   points);
  * - the fuzzy graph and the transform's search graph built with typed arrays and numeric keys
  *   instead of umap-js's string-keyed sparse-matrix algebra, producing the same entries, in the
- *   same order, with the same values (tested against umap-js's own), so the layout is unchanged.
+ *   same order, with the same values (tested against umap-js's own), so the layout is unchanged;
+ * - the fit's layout optimisation (the initial edge schedule and the epochs) re-implemented over
+ *   typed arrays in umap-layout.ts (tested against umap-js's); umap-js's initializeFit still
+ *   drives the graph construction and draws the initial coordinates, and the transform still
+ *   runs umap-js's own optimisation (from the fitted coordinates, which it needs as rows).
+ *   About 75% of the epochs' time is `Math.pow`, which bit-identical results must keep calling,
+ *   so the epochs gain only about 1.3x.
+ *
+ * Measured with `npm run build && node dist/bench/index.js --only analysis --umap-baseline`
+ * (10,000 x 128 points, wasm backend, a 2-core machine shared with other jobs, load average
+ * 5.0-5.9; three runs): fitUmap 17.05, 20.22 and 23.64 s, of which the 200 epochs 13.89, 15.36
+ * and 18.91 s; plain umap-js in the same runs 32.94, 30.27 and 33.75 s. The epochs alone, A/B on
+ * identical states alternating epoch by epoch (the steadier comparison on a loaded machine):
+ * umap-js's step() 21.8, 22.77 and 24.72 s, UmapLayout 16.64, 17.19 and 18.14 s (x1.31, x1.32,
+ * x1.36), bit-identical every time.
  */
 import * as tf from '@tensorflow/tfjs';
 import { UMAP } from 'umap-js';
 import { SparseMatrix } from 'umap-js/dist/matrix';
 import { deriveSeed, Rng, type Seed } from '../tensor/random.js';
 import { fitPca, pcaTransform, type PcaModel } from './pca.js';
+import { layoutEdges, UmapLayout } from './umap-layout.js';
 import { checkStateMatrix, type StateMatrix } from './state-matrix.js';
 
 export interface UmapOptions {
@@ -113,30 +126,41 @@ export function fitUmap(points: StateMatrix, options: UmapOptions = {}): UmapPro
 
   // umap-js keeps the `random` function it was given; we swap the stream behind it per call.
   let stream = new Rng(deriveSeed(seed, 'umap', 'fit'));
+  const random = (): number => stream.uniform();
   const umap = new UMAP({
     nComponents: components,
     nNeighbors: neighbors,
     minDist,
     spread,
     ...(options.epochs !== undefined ? { nEpochs: options.epochs } : {}),
-    random: () => stream.uniform(),
+    random,
   });
   installFastGraphs(umap);
+  installFastLayoutInit(umap);
   const reduced = reduce(points);
   if (knn === 'exact') {
     const neighbours = exactNeighbors(reduced, neighbors);
     umap.setPrecomputedKNN(neighbours.indices, neighbours.distances);
   }
+  // umap-js's initializeFit (with our graph and schedule builders) makes the graph, the initial
+  // coordinates and the edges' sampling schedule; the epochs run on a typed-array copy of that
+  // state (same result, faster).
   const epochs = umap.initializeFit(reduced);
+  const fitted = umap.getEmbedding();
+  const layout = fitLayout(umap, random);
   for (let epoch = 0; epoch < epochs; epoch++) {
-    umap.step();
+    layout.step();
     options.onProgress?.(epoch + 1, epochs);
   }
-  const fitted = umap.getEmbedding();
-  // A private copy: umap-js's transform moves the fitted points too when it is given exactly as
-  // many new points as it was fitted on, so the fitted coordinates are restored after it.
-  const embeddingRows = fitted.map((row) => [...row]);
-  const embedding = fromRows(embeddingRows, components);
+  // Private: umap-js's transform moves the fitted points too when it is given exactly as many
+  // new points as it was fitted on, so its rows are (re)set from this copy around every transform.
+  const fittedFlat = layout.embedding;
+  const restoreFitted = (): void => fitted.forEach((row, i) => {
+    for (let d = 0; d < components; d++) row[d] = fittedFlat[i * components + d]!;
+  });
+  restoreFitted();
+  finishUmapFit(umap, layout);
+  const embedding: StateMatrix = { data: fittedFlat.slice(), rows: fitted.length, width: components };
   const settings: UmapSettings = { components, neighbors, minDist, spread, epochs, seed, pcaDimensions: pca ? pcaDimensions : null, knn };
   return {
     kind: 'umap',
@@ -158,13 +182,113 @@ export function fitUmap(points: StateMatrix, options: UmapOptions = {}): UmapPro
         return fromRows(umap.transform(reduce(newPoints)), components);
       } finally {
         internals.nEpochs = fitEpochs;
-        fitted.forEach((row, i) => row.splice(0, row.length, ...embeddingRows[i]!));
+        restoreFitted();
       }
     },
     toJSON(): UmapJson {
       return { kind: 'umap', settings, width: points.width, rows: points.rows, embedding: [...embedding.data], pca };
     },
   };
+}
+
+/** The parts of umap-js's UMAP that its initial embedding reads or replaces (private in its typings). */
+interface UmapEmbeddingInternals {
+  graph: SparseMatrix;
+  nComponents: number;
+  embedding: number[][];
+  random: () => number;
+  getNEpochs(): number;
+  initializeSimplicialSetEmbedding(): { head: number[]; tail: number[]; epochsPerSample: number[] };
+}
+
+/**
+ * Replaces umap-js's `initializeSimplicialSetEmbedding` (the random initial coordinates and the
+ * edges' sampling schedule, part of `initializeFit`) with an equivalent one that skips its
+ * thresholded copy of the fuzzy graph (another string-keyed sparse matrix) and its sort of entry
+ * objects: the same `random` draws (row by row, random() * 20 + -10), and the same head, tail
+ * and epochs per sample (`layoutEdges`; a test compares them).
+ */
+export function installFastLayoutInit(umap: UMAP): void {
+  const internals = umap as unknown as UmapEmbeddingInternals;
+  internals.initializeSimplicialSetEmbedding = function initializeSimplicialSetEmbedding(this: UmapEmbeddingInternals) {
+    const nEpochs = this.getNEpochs();
+    const nComponents = this.nComponents;
+    const graph = this.graph;
+    const rows: number[] = [];
+    const cols: number[] = [];
+    const values: number[] = [];
+    graph.forEach((value, row, col) => {
+      rows.push(row);
+      cols.push(col);
+      values.push(value);
+    });
+    const random = this.random;
+    const embedding: number[][] = new Array(graph.nRows);
+    for (let i = 0; i < graph.nRows; i++) {
+      const row: number[] = [];
+      for (let d = 0; d < nComponents; d++) row.push(random() * 20 + -10);
+      embedding[i] = row;
+    }
+    this.embedding = embedding;
+    const edges = layoutEdges(rows, cols, values, graph.nRows, nEpochs);
+    return { head: Array.from(edges.head), tail: Array.from(edges.tail), epochsPerSample: Array.from(edges.epochsPerSample) };
+  };
+}
+
+/** The parts of umap-js's optimisation state that `initializeFit` prepares (private in its typings). */
+interface UmapOptimizationInternals {
+  negativeSampleRate: number;
+  optimizationState: {
+    head: number[];
+    tail: number[];
+    epochsPerSample: number[];
+    headEmbedding: number[][];
+    a: number;
+    b: number;
+    gamma: number;
+    initialAlpha: number;
+    alpha: number;
+    nEpochs: number;
+    nVertices: number;
+    dim: number;
+    currentEpoch: number;
+  };
+}
+
+/**
+ * The layout optimisation of a umap-js fit after `initializeFit`, as a UmapLayout over a copy of
+ * its initial coordinates, edges, schedule and parameters; `random` must be the umap's own.
+ * umap-js's own state is left as it is (see `finishUmapFit`).
+ */
+export function fitLayout(umap: UMAP, random: () => number): UmapLayout {
+  const { negativeSampleRate, optimizationState: state } = umap as unknown as UmapOptimizationInternals;
+  const rows = state.headEmbedding;
+  const dim = state.dim;
+  // A fit samples negatives from all its points (nVertices = the graph's columns = its rows).
+  if (state.nVertices !== rows.length) throw new Error(`fitLayout: expected a fit's state (${rows.length} points), got nVertices ${state.nVertices}`);
+  const embedding = new Float64Array(rows.length * dim);
+  rows.forEach((row, i) => embedding.set(row, i * dim));
+  return new UmapLayout({
+    embedding,
+    dim,
+    head: state.head,
+    tail: state.tail,
+    epochsPerSample: state.epochsPerSample,
+    nEpochs: state.nEpochs,
+    a: state.a,
+    b: state.b,
+    gamma: state.gamma,
+    learningRate: state.initialAlpha,
+    negativeSampleRate,
+    random,
+  });
+}
+
+/** Records in umap-js's state that its fit's epochs have run (as its own `step` would have). */
+function finishUmapFit(umap: UMAP, layout: UmapLayout): void {
+  const { optimizationState: state } = umap as unknown as UmapOptimizationInternals;
+  state.currentEpoch = layout.currentEpoch;
+  state.alpha = layout.alpha;
 }
 
 function toRows(m: StateMatrix): number[][] {

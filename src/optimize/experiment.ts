@@ -38,7 +38,7 @@ import type { LatentRewardModel } from '../reward/reward-model.js';
 import { trainRewardModel, type TrainRewardModelOptions } from '../reward/train-reward-model.js';
 import type { FitResult } from '../reward/fit.js';
 import { chainOfEmbedding } from '../analysis/chain-of-embedding.js';
-import { rocAuc } from '../stats/roc.js';
+import { rocAuc, withinGroupAuc } from '../stats/roc.js';
 import { bootstrapInterval, pairedBootstrapPValue, type Interval } from '../stats/bootstrap.js';
 import { deriveSeed, type Seed } from '../tensor/random.js';
 import type { TrajectorySet } from '../thoughts/trajectory-set.js';
@@ -119,6 +119,13 @@ export interface ComparisonJson {
 export interface LrmJson {
   /** On test (null when the test split has a single class). */
   readonly auroc: number | null;
+  /**
+   * Mean AUROC among the runs of one question, over the test questions with both correct and
+   * incorrect runs (null when there is none): the ranking that best-of-N and LTO rely on.
+   */
+  readonly within_question_auroc: number | null;
+  /** Test questions with both correct and incorrect runs. */
+  readonly mixed_questions: number;
   readonly f1: number;
   readonly accuracy: number;
   readonly precision: number;
@@ -443,7 +450,7 @@ function evaluateDomain(d: DomainSets, trained: TrainedLrm | string, runs: numbe
   const testPools = poolsFromSet(d.test, testGroups, testRewards, testCoe);
   const e = evaluateMethods(testPools, { beta, seed: evalSeed, bootstrap });
   const testLabels = d.test.correct();
-  const lrm = lrmJson(model, fit, testRewards, testLabels);
+  const lrm = lrmJson(model, fit, testRewards, testLabels, testGroups);
   if (lrm.auroc === null) notes.push('test AUROC undefined: the test split has a single class');
 
   const states = d.test.states;
@@ -535,11 +542,14 @@ function earlyRejection(
   };
 }
 
-function lrmJson(model: LatentRewardModel, fit: FitResult, testRewards: Float32Array, labels: boolean[]): LrmJson {
+function lrmJson(model: LatentRewardModel, fit: FitResult, testRewards: Float32Array, labels: boolean[], groups: readonly (readonly number[])[]): LrmJson {
   const c = classes(labels);
   const t = thresholdMetrics(testRewards, labels);
+  const within = withinGroupAuc(testRewards, labels, groups);
   return {
     auroc: c.positives > 0 && c.negatives > 0 ? rocAuc(testRewards, labels) : null,
+    within_question_auroc: within.mean,
+    mixed_questions: within.mixedGroups,
     f1: t.f1,
     accuracy: t.accuracy,
     precision: t.precision,

@@ -5,7 +5,7 @@
  */
 
 /** Checks that scores and labels have the same length, are finite, and contain both classes. */
-function checkInputs(scores: ArrayLike<number>, labels: ArrayLike<boolean>, what: string): { positives: number; negatives: number } {
+function checkInputs(scores: ArrayLike<number>, labels: ArrayLike<boolean>, what: string, needBothClasses = true): { positives: number; negatives: number } {
   if (scores.length !== labels.length) throw new Error(`${what}: ${scores.length} scores but ${labels.length} labels`);
   let positives = 0;
   for (let i = 0; i < scores.length; i++) {
@@ -13,7 +13,7 @@ function checkInputs(scores: ArrayLike<number>, labels: ArrayLike<boolean>, what
     if (labels[i]) positives++;
   }
   const negatives = scores.length - positives;
-  if (positives === 0 || negatives === 0) throw new Error(`${what}: needs both classes, got ${positives} positive and ${negatives} negative`);
+  if (needBothClasses && (positives === 0 || negatives === 0)) throw new Error(`${what}: needs both classes, got ${positives} positive and ${negatives} negative`);
   return { positives, negatives };
 }
 
@@ -76,4 +76,33 @@ export function rocCurve(scores: ArrayLike<number>, labels: ArrayLike<boolean>):
     thresholds.push(threshold);
   }
   return { fpr, tpr, thresholds, auc: rocAuc(scores, labels) };
+}
+
+export interface WithinGroupAuc {
+  /** Mean AUROC over the groups that hold both classes; null when none does. */
+  readonly mean: number | null;
+  /** How many groups hold both classes (the others have no ranking to judge). */
+  readonly mixedGroups: number;
+}
+
+/**
+ * AUROC computed inside each group (e.g. the runs of one question) and averaged over the groups
+ * that hold both classes. Best-of-N and LTO only ever compare runs of the same question, so this,
+ * not the pooled AUROC (which also rewards telling easy questions from hard ones), is the
+ * separation that decides whether they beat a single run.
+ */
+export function withinGroupAuc(scores: ArrayLike<number>, labels: ArrayLike<boolean>, groups: readonly (readonly number[])[]): WithinGroupAuc {
+  checkInputs(scores, labels, 'withinGroupAuc', false);
+  let sum = 0;
+  let mixedGroups = 0;
+  for (const [g, group] of groups.entries()) {
+    for (const i of group) {
+      if (!Number.isInteger(i) || i < 0 || i >= scores.length) throw new Error(`withinGroupAuc: group ${g} holds index ${i}; expected an integer in [0, ${scores.length})`);
+    }
+    const positives = group.filter((i) => labels[i]).length;
+    if (positives === 0 || positives === group.length) continue;
+    sum += rocAuc(group.map((i) => scores[i]!), group.map((i) => labels[i]!));
+    mixedGroups++;
+  }
+  return { mean: mixedGroups > 0 ? sum / mixedGroups : null, mixedGroups };
 }
