@@ -91,6 +91,7 @@ async function run(argv: string[]): Promise<number> {
       sets: { type: 'string' },
       from: { type: 'string', multiple: true },
       lrm: { type: 'string' },
+      'lrm-input': { type: 'string' },
       'early-prefix': { type: 'string' },
       'token-checkpoints': { type: 'string' },
       betas: { type: 'string' },
@@ -216,7 +217,7 @@ async function run(argv: string[]): Promise<number> {
       numbers['init-scale'] = numberOption(values['init-scale'], 'init-scale', false);
       numbers['lr'] = numberOption(values.lr, 'lr', false);
       numbers['temperature'] = numberOption(values.temperature, 'temperature', false);
-      return runOptimize({ record: values.record, model: values.model, sets: values.sets, tasks: values.tasks, domain: values.domain, noiseType: values['noise-type'], lrm: values.lrm, earlyPrefix: values['early-prefix'], betas: values.betas, tokenCheckpoints: values['token-checkpoints'], depths: values.depths, crossDomain: !values['no-cross-domain'], numbers });
+      return runOptimize({ record: values.record, model: values.model, sets: values.sets, tasks: values.tasks, domain: values.domain, noiseType: values['noise-type'], lrm: values.lrm, lrmInput: values['lrm-input'], earlyPrefix: values['early-prefix'], betas: values.betas, tokenCheckpoints: values['token-checkpoints'], depths: values.depths, crossDomain: !values['no-cross-domain'], numbers });
     }
     default:
       throw new UsageError(`unknown command "${command}"`);

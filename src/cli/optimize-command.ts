@@ -29,14 +29,14 @@ import { loadTrajectorySet, saveTrajectorySet } from '../thoughts/storage.js';
 import { TrajectorySet } from '../thoughts/trajectory-set.js';
 import type { TrajectoryArray } from '../tensor/trajectory-array.js';
 import { checkTokenCheckpoints, tokenPrefixTrajectories, type TokenPrefixes } from '../optimize/early-rejection.js';
-import { runExperiment, DEFAULT_BETAS, type DomainSets } from '../optimize/experiment.js';
+import { runExperiment, DEFAULT_BETAS, DEFAULT_LRM_INPUT, LRM_INPUTS, type DomainSets, type LrmInput } from '../optimize/experiment.js';
 import { DEFAULT_TASKS_DIR } from './train-command.js';
 import { UsageError, noiseOption, openGenerationPool, workersOption } from './options.js';
 import type { GenerationPool } from '../model/generation-pool.js';
 
 export const OPTIMIZE_USAGE = `  lto optimize [--model DIR] [--sets DIR] [--domain D] [--runs N] [--steps T] [--seed S] [--noise X] [--noise-type T] [--init-scale X]
       [--train-questions N] [--train-runs N] [--validation-questions N] [--test-questions N] [--max-new-tokens N]
-      [--lrm transformer|probe] [--epochs N] [--lr X] [--betas B,B,..] [--early-prefix tokens|steps] [--token-checkpoints K,K,..]
+      [--lrm transformer|probe] [--lrm-input question-centred|raw] [--epochs N] [--lr X] [--betas B,B,..] [--early-prefix tokens|steps] [--token-checkpoints K,K,..]
       [--depths T,T,..] [--no-cross-domain] [--tasks DIR] [--workers N] [--record NAME,NAME,..] [--temperature X] --json
                                       LRM and LTO on every domain's test split (N runs, beta chosen on validation):
                                       every method with bootstrap CIs, early rejection, sweeps over N, beta and steps,
@@ -45,7 +45,8 @@ export const OPTIMIZE_USAGE = `  lto optimize [--model DIR] [--sets DIR] [--doma
                                       --workers N samples in N worker threads (default 1 = in-process; 2 on a 2-core machine);
                                       general-model path: a standard model (lto train --standard) uses its per-layer
                                       states embed,prelude.out,latent.1,coda.out (or --record) and needs --temperature X
-                                      for diverse runs`;
+                                      for diverse runs; --lrm-input raw feeds the LRM the trajectories as sampled
+                                      (the paper) instead of centred on each question's mean (the default)`;
 
 export interface OptimizeArgs {
   readonly model?: string;
@@ -55,6 +56,8 @@ export interface OptimizeArgs {
   readonly noiseType?: string;
   /** `transformer` (default) or `probe`. */
   readonly lrm?: string;
+  /** `question-centred` (default) or `raw`. */
+  readonly lrmInput?: string;
   /** `tokens` (default) or `steps`. */
   readonly earlyPrefix?: string;
   /** Comma-separated lists. */
@@ -213,6 +216,8 @@ export async function runOptimize(args: OptimizeArgs): Promise<number> {
   if (args.domain !== undefined && !isDomain(args.domain)) throw new UsageError(`--domain must be one of ${DOMAINS.join(', ')}, got "${args.domain}"`);
   const lrmKind = args.lrm ?? 'transformer';
   if (lrmKind !== 'transformer' && lrmKind !== 'probe') throw new UsageError(`--lrm must be transformer or probe, got "${lrmKind}"`);
+  const lrmInput = (args.lrmInput ?? DEFAULT_LRM_INPUT) as LrmInput;
+  if (!LRM_INPUTS.includes(lrmInput)) throw new UsageError(`--lrm-input must be ${LRM_INPUTS.join(' or ')}, got "${lrmInput}"`);
   const earlyPrefix = args.earlyPrefix ?? 'tokens';
   if (earlyPrefix !== 'tokens' && earlyPrefix !== 'steps') throw new UsageError(`--early-prefix must be tokens or steps, got "${earlyPrefix}"`);
   const runs = positive(n['runs'], 'runs', 20);
@@ -286,6 +291,7 @@ export async function runOptimize(args: OptimizeArgs): Promise<number> {
       seed,
       betas,
       lrm: { model: { kind: lrmKind }, epochs, learningRate },
+      lrmInput,
       earlyRejection: { prefix: earlyPrefix },
       ...(args.crossDomain === false ? { crossDomain: false } : {}),
       onProgress: log,

@@ -35,17 +35,19 @@
 import { calibration, thresholdMetrics } from '../reward/metrics.js';
 import type { LabelledTrajectories } from '../reward/labelled-trajectories.js';
 import type { LatentRewardModel } from '../reward/reward-model.js';
+import { centreByGroups } from '../reward/question-centring.js';
 import { trainRewardModel, type TrainRewardModelOptions } from '../reward/train-reward-model.js';
 import type { FitResult } from '../reward/fit.js';
 import { chainOfEmbedding } from '../analysis/chain-of-embedding.js';
 import { rocAuc, withinGroupAuc } from '../stats/roc.js';
 import { bootstrapInterval, pairedBootstrapPValue, type Interval } from '../stats/bootstrap.js';
 import { deriveSeed, type Seed } from '../tensor/random.js';
+import { selectRuns, type TrajectoryArray } from '../tensor/trajectory-array.js';
 import type { TrajectorySet } from '../thoughts/trajectory-set.js';
 import type { QuestionPool } from './candidate-pool.js';
-import { evaluateMethods, type Evaluation } from './evaluation.js';
+import { evaluateMethods, type Evaluation, type EvaluationOptions } from './evaluation.js';
 import type { MethodName } from './methods.js';
-import { accuracyVersusBeta, accuracyVersusRuns, chooseBeta } from './sweeps.js';
+import { accuracyVersusBeta, accuracyVersusRuns, chooseBeta, type RunsSweepPoint } from './sweeps.js';
 import {
   checkTokenCheckpoints,
   chooseEarlyRejection,
@@ -79,6 +81,14 @@ export interface EarlyRejectionSettings {
   readonly tolerance?: number;
 }
 
+/** What the LRM reads: trajectories as sampled, or centred on their question's mean. */
+export type LrmInput = 'raw' | 'question-centred';
+
+export const LRM_INPUTS: readonly LrmInput[] = ['raw', 'question-centred'];
+
+/** Chosen on validation: see reward/question-centring.ts for why and the measurements. */
+export const DEFAULT_LRM_INPUT: LrmInput = 'question-centred';
+
 export interface ExperimentOptions {
   /** N: runs per question used (default: the smallest number of runs any test or validation question has). */
   readonly runs?: number;
@@ -95,6 +105,13 @@ export interface ExperimentOptions {
   readonly earlyRejection?: EarlyRejectionSettings;
   /** Cross-domain matrix (default: when there are at least two domains). */
   readonly crossDomain?: boolean;
+  /**
+   * What the LRM reads (default 'question-centred'): the trajectories as sampled ('raw', the
+   * paper), or each minus the mean trajectory of its question's runs ('question-centred'; see
+   * reward/question-centring.ts). Centred, every evaluation uses only the N runs per question
+   * that the pools hold, and the accuracy-versus-N sweep re-centres on the first n runs.
+   */
+  readonly lrmInput?: LrmInput;
   readonly onProgress?: (message: string) => void;
 }
 
@@ -191,6 +208,8 @@ export interface ExperimentResult {
   readonly beta: Record<string, number | null>;
   readonly n_runs: number;
   readonly seed: Seed;
+  /** What the LRMs read (ExperimentOptions.lrmInput). */
+  readonly lrm_input: LrmInput;
   readonly cross_domain: CrossDomainJson | null;
 }
 
@@ -240,18 +259,45 @@ export function poolsFromSet(set: TrajectorySet, groups: readonly number[][], re
   }));
 }
 
-function labelled(sets: readonly TrajectorySet[]): LabelledTrajectories {
-  if (sets.length === 1) return { trajectories: sets[0]!.trajectories, correct: sets[0]!.correct() };
+/** The trajectories the LRM reads for `set`, or for `t` (an array indexed like the set): see ExperimentOptions.lrmInput. */
+function lrmView(set: TrajectorySet, input: LrmInput, t: TrajectoryArray = set.trajectories): TrajectoryArray {
+  return input === 'raw' ? t : centreByGroups(t, [...set.runsByQuestion().values()]);
+}
+
+/**
+ * The validation, test and depth-test sets (and token prefixes) cut to the N runs per question
+ * that the pools use: a centred run must be centred on exactly the candidates it competes with.
+ */
+function poolRunsOnly(d: DomainSets, runs: number): DomainSets {
+  const cut = (set: TrajectorySet, what: string): { set: TrajectorySet; runs: number[] } => {
+    const kept = questionGroups(set, runs, `runExperiment: domain ${d.domain}: ${what}`).flat();
+    return { set: set.select(kept), runs: kept };
+  };
+  const validation = cut(d.validation, 'validation');
+  const test = cut(d.test, 'test');
+  const prefixes = (p: TokenPrefixes, kept: number[]): TokenPrefixes => ({ tokens: p.tokens, trajectories: p.trajectories.map((t) => selectRuns(t, kept)) });
+  return {
+    ...d,
+    validation: validation.set,
+    test: test.set,
+    ...(d.tokenPrefixes ? { tokenPrefixes: { validation: prefixes(d.tokenPrefixes.validation, validation.runs), test: prefixes(d.tokenPrefixes.test, test.runs) } } : {}),
+    ...(d.depthTests ? { depthTests: d.depthTests.map((t) => cut(t, `depth test (T = ${t.states - 1})`).set) } : {}),
+  };
+}
+
+function labelled(unviewed: readonly TrajectorySet[], input: LrmInput): LabelledTrajectories {
+  const sets = unviewed.map((set) => ({ trajectories: lrmView(set, input), correct: set.correct() }));
+  if (sets.length === 1) return sets[0]!;
   const { steps, width } = sets[0]!.trajectories;
-  for (const s of sets) if (s.states !== steps || s.width !== width) throw new Error(`runExperiment: sets of ${steps} states x width ${width} and ${s.states} x ${s.width} cannot be pooled`);
-  const runs = sets.reduce((a, s) => a + s.size, 0);
+  for (const s of sets) if (s.trajectories.steps !== steps || s.trajectories.width !== width) throw new Error(`runExperiment: sets of ${steps} states x width ${width} and ${s.trajectories.steps} x ${s.trajectories.width} cannot be pooled`);
+  const runs = sets.reduce((a, s) => a + s.trajectories.runs, 0);
   const data = new Float32Array(runs * steps * width);
   let at = 0;
   for (const s of sets) {
     data.set(s.trajectories.data, at);
     at += s.trajectories.data.length;
   }
-  return { trajectories: { data, runs, steps, width }, correct: sets.flatMap((s) => s.correct()) };
+  return { trajectories: { data, runs, steps, width }, correct: sets.flatMap((s) => s.correct) };
 }
 
 function classes(labels: ArrayLike<boolean>): { positives: number; negatives: number } {
@@ -305,16 +351,17 @@ function defaultStates(states: number): number[] {
 }
 
 /** Per-run prefix rewards and costs at each checkpoint (indexed like the set). */
-function checkpointData(model: LatentRewardModel, set: TrajectorySet, mode: 'tokens' | 'steps', checkpoints: readonly number[], prefixes: TokenPrefixes | undefined): { rewards: Float32Array[]; costs: Float64Array[] } {
+function checkpointData(model: LatentRewardModel, set: TrajectorySet, input: LrmInput, mode: 'tokens' | 'steps', checkpoints: readonly number[], prefixes: TokenPrefixes | undefined): { rewards: Float32Array[]; costs: Float64Array[] } {
   if (mode === 'steps') {
+    const viewed = lrmView(set, input);
     return {
-      rewards: checkpoints.map((s) => model.score(set.trajectories, { steps: s })),
+      rewards: checkpoints.map((s) => model.score(viewed, { steps: s })),
       costs: checkpoints.map((s) => Float64Array.from(set.runs, (r) => r.tokens * s)),
     };
   }
   const p = prefixes!;
   return {
-    rewards: p.trajectories.map((t) => model.score(t)),
+    rewards: p.trajectories.map((t) => model.score(lrmView(set, input, t))),
     costs: p.tokens.map((k) => Float64Array.from(set.runs, (r) => Math.min(k, r.tokens) * set.states)),
   };
 }
@@ -372,6 +419,7 @@ function checkOptions(o: ExperimentOptions, domains: readonly DomainSets[]): { r
   for (const [name, v] of [['bootstrapSamples', o.bootstrapSamples], ['sweepBootstrapSamples', o.sweepBootstrapSamples]] as const) {
     if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new Error(`runExperiment: ${name} is ${v}; expected a positive integer`);
   }
+  if (o.lrmInput !== undefined && !LRM_INPUTS.includes(o.lrmInput)) throw new Error(`runExperiment: lrmInput is ${JSON.stringify(o.lrmInput)}; expected ${LRM_INPUTS.map((i) => `"${i}"`).join(' or ')}`);
   const prefix = o.earlyRejection?.prefix ?? 'auto';
   if (!['auto', 'tokens', 'steps'].includes(prefix)) throw new Error(`runExperiment: earlyRejection.prefix is ${JSON.stringify(prefix)}; expected "auto", "tokens" or "steps"`);
   if (prefix === 'tokens') for (const d of domains) if (!d.tokenPrefixes) throw new Error(`runExperiment: earlyRejection.prefix is "tokens" but domain ${d.domain} has no tokenPrefixes`);
@@ -379,20 +427,22 @@ function checkOptions(o: ExperimentOptions, domains: readonly DomainSets[]): { r
 }
 
 /** Runs the whole evaluation; see the module comment. Trained LRMs are disposed before returning. */
-export async function runExperiment(domains: readonly DomainSets[], options: ExperimentOptions = {}): Promise<ExperimentResult> {
-  if (!Array.isArray(domains) || domains.length === 0) throw new Error('runExperiment: domains is empty; expected at least one {domain, train, validation, test}');
-  domains.forEach(checkSets);
-  const names = domains.map((d) => d.domain);
+export async function runExperiment(unviewed: readonly DomainSets[], options: ExperimentOptions = {}): Promise<ExperimentResult> {
+  if (!Array.isArray(unviewed) || unviewed.length === 0) throw new Error('runExperiment: domains is empty; expected at least one {domain, train, validation, test}');
+  unviewed.forEach(checkSets);
+  const names = unviewed.map((d) => d.domain);
   if (new Set(names).size !== names.length) throw new Error(`runExperiment: domain names must be unique, got ${names.join(', ')}`);
-  const { runs, betas } = checkOptions(options, domains);
+  const { runs, betas } = checkOptions(options, unviewed);
   const seed = options.seed ?? 0;
   const progress = options.onProgress ?? (() => undefined);
-  const crossDomain = options.crossDomain ?? domains.length > 1;
+  const crossDomain = options.crossDomain ?? unviewed.length > 1;
+  const input = lrmInputOf(options);
+  const domains = input === 'raw' ? unviewed : unviewed.map((d) => poolRunsOnly(d, runs));
   const models = new Map<string, TrainedLrm | string>();
   try {
     for (const d of domains) {
-      progress(`${d.domain}: training the LRM on ${d.train.size} runs`);
-      models.set(d.domain, await trainLrm(d.domain, labelled([d.train]), labelled([d.validation]), options, seed));
+      progress(`${d.domain}: training the LRM on ${d.train.size} runs (${input} trajectories)`);
+      models.set(d.domain, await trainLrm(d.domain, labelled([d.train], input), labelled([d.validation], input), options, seed));
     }
     const results: Record<string, DomainResult> = {};
     for (const d of domains) {
@@ -403,13 +453,13 @@ export async function runExperiment(domains: readonly DomainSets[], options: Exp
     if (crossDomain) {
       if (domains.length > 1) {
         progress('pooled: training the LRM on every domain');
-        models.set('pooled', await trainLrm('pooled', labelled(domains.map((d) => d.train)), labelled(domains.map((d) => d.validation)), options, seed));
+        models.set('pooled', await trainLrm('pooled', labelled(domains.map((d) => d.train), input), labelled(domains.map((d) => d.validation), input), options, seed));
       }
-      cross = crossDomainMatrix(domains, models, runs, betas, seed);
+      cross = crossDomainMatrix(domains, models, runs, betas, seed, input);
     }
     const beta: Record<string, number | null> = {};
     for (const [name, r] of Object.entries(results)) beta[name] = r.beta;
-    return { domains: results, beta, n_runs: runs, seed, cross_domain: cross };
+    return { domains: results, beta, n_runs: runs, seed, lrm_input: input, cross_domain: cross };
   } finally {
     for (const m of models.values()) if (typeof m !== 'string') m.model.dispose();
   }
@@ -441,12 +491,14 @@ function evaluateDomain(d: DomainSets, trained: TrainedLrm | string, runs: numbe
   }
 
   const { model, fit } = trained;
-  const validationRewards = model.score(d.validation.trajectories);
+  const input = lrmInputOf(options);
+  const validationRewards = model.score(lrmView(d.validation, input));
   const validationPools = poolsFromSet(d.validation, validationGroups, validationRewards);
   const choice = chooseBeta(validationPools, betas);
   const beta = choice.beta;
 
-  const testRewards = model.score(d.test.trajectories);
+  const testView = lrmView(d.test, input);
+  const testRewards = model.score(testView);
   const testPools = poolsFromSet(d.test, testGroups, testRewards, testCoe);
   const e = evaluateMethods(testPools, { beta, seed: evalSeed, bootstrap });
   const testLabels = d.test.correct();
@@ -457,7 +509,7 @@ function evaluateDomain(d: DomainSets, trained: TrainedLrm | string, runs: numbe
   const prefixStates = options.prefixStates ? [...options.prefixStates] : evenlySpaced(states, 9);
   for (const s of prefixStates) if (!Number.isInteger(s) || s < 1 || s > states) throw new Error(`runExperiment: prefixStates has ${s}; expected integers in 1..${states}`);
   const prefix = prefixStates.map((s) => {
-    const rewards = s === states ? testRewards : model.score(d.test.trajectories, { steps: s });
+    const rewards = s === states ? testRewards : model.score(testView, { steps: s });
     const pools = poolsFromSet(d.test, testGroups, rewards);
     const r = evaluateMethods(pools, { beta, methods: ['lto', 'best_of_n'], seed: evalSeed, compare: false, bootstrap: sweepBootstrap });
     return { states: s, auroc: aurocOrNull(rewards, testLabels), lto: r.methods.lto!.accuracy, best_of_n: r.methods.best_of_n!.accuracy };
@@ -465,7 +517,7 @@ function evaluateDomain(d: DomainSets, trained: TrainedLrm | string, runs: numbe
   const depths = (d.depthTests ?? []).map((t) => {
     const groups = questionGroups(t, runs, `runExperiment: domain ${d.domain}: depth test (T = ${t.states - 1})`);
     const tc = coeScores(t);
-    const pools = poolsFromSet(t, groups, model.score(t.trajectories), typeof tc === 'string' ? undefined : tc);
+    const pools = poolsFromSet(t, groups, model.score(lrmView(t, input)), typeof tc === 'string' ? undefined : tc);
     return { steps: t.states - 1, methods: methodsJson(evaluateMethods(pools, { beta, seed: evalSeed, compare: false, bootstrap: sweepBootstrap })) };
   });
 
@@ -478,12 +530,32 @@ function evaluateDomain(d: DomainSets, trained: TrainedLrm | string, runs: numbe
     lrm,
     methods,
     lto_versus: e.ltoVersus.map((c) => ({ baseline: c.baseline, difference: c.difference.estimate, ci_low: c.difference.lower, ci_high: c.difference.upper, p_value: c.pValue })),
-    versus_runs: accuracyVersusRuns(testPools, range(1, runs), { beta, seed: evalSeed, bootstrap: sweepBootstrap }).map((p) => ({ runs: p.runs, methods: sweepJson(p.methods) })),
+    versus_runs: versusRuns(d.test, testPools, model, input, runs, testCoe, { beta, seed: evalSeed, bootstrap: sweepBootstrap }).map((p) => ({ runs: p.runs, methods: sweepJson(p.methods) })),
     versus_beta: accuracyVersusBeta(testPools, betas, { seed: evalSeed, bootstrap: sweepBootstrap }).map((p) => ({ beta: p.beta, ...methodJson(p) })),
     versus_steps: { prefix, depths },
     early_rejection: early.json,
     notes,
   };
+}
+
+/**
+ * Accuracy versus N = 1..runs. Centred rewards depend on which candidates a run competes with, so
+ * for each n the first n runs of every question are re-centred and re-scored; raw rewards do not,
+ * and the pools are simply cut.
+ */
+function versusRuns(test: TrajectorySet, testPools: readonly QuestionPool[], model: LatentRewardModel, input: LrmInput, runs: number, coe: { coeR: ArrayLike<number>; coeC: ArrayLike<number> } | undefined, options: EvaluationOptions): RunsSweepPoint[] {
+  if (input === 'raw') return accuracyVersusRuns(testPools, range(1, runs), options);
+  return range(1, runs).map((n) => {
+    const kept = questionGroups(test, n, 'runExperiment: accuracy versus N').flat();
+    const subset = test.select(kept);
+    const keptCoe = coe ? { coeR: kept.map((i) => coe.coeR[i]!), coeC: kept.map((i) => coe.coeC[i]!) } : undefined;
+    const pools = poolsFromSet(subset, questionGroups(subset, n, 'runExperiment: accuracy versus N'), model.score(lrmView(subset, input)), keptCoe);
+    return accuracyVersusRuns(pools, [n], options)[0]!;
+  });
+}
+
+function lrmInputOf(options: ExperimentOptions): LrmInput {
+  return options.lrmInput ?? DEFAULT_LRM_INPUT;
 }
 
 function earlyRejection(
@@ -511,8 +583,9 @@ function earlyRejection(
   }
   const quantiles = settings.quantiles ?? [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7];
   const survivors = settings.survivors ?? [...new Set([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1].map((f) => Math.max(1, Math.round(runs * f))))];
-  const validation = earlyPools(validationPools, validationGroups, checkpointData(model, d.validation, mode, checkpoints, d.tokenPrefixes?.validation));
-  const test = earlyPools(testPools, testGroups, checkpointData(model, d.test, mode, checkpoints, d.tokenPrefixes?.test));
+  const input = lrmInputOf(options);
+  const validation = earlyPools(validationPools, validationGroups, checkpointData(model, d.validation, input, mode, checkpoints, d.tokenPrefixes?.validation));
+  const test = earlyPools(testPools, testGroups, checkpointData(model, d.test, input, mode, checkpoints, d.tokenPrefixes?.test));
   const choice = chooseEarlyRejection(validation, { beta, quantiles, survivors, tolerance: settings.tolerance });
   const rule = { thresholds: choice.chosen.thresholds, survivors: choice.chosen.survivors, beta };
   const result = evaluateEarlyRejection(test, rule, { seed: evalSeed, bootstrap });
@@ -563,7 +636,7 @@ function lrmJson(model: LatentRewardModel, fit: FitResult, testRewards: Float32A
   };
 }
 
-function crossDomainMatrix(domains: readonly DomainSets[], models: ReadonlyMap<string, TrainedLrm | string>, runs: number, betas: readonly number[], seed: Seed): CrossDomainJson {
+function crossDomainMatrix(domains: readonly DomainSets[], models: ReadonlyMap<string, TrainedLrm | string>, runs: number, betas: readonly number[], seed: Seed, input: LrmInput): CrossDomainJson {
   const sources = [...domains.map((d) => d.domain), ...(models.has('pooled') ? ['pooled'] : [])];
   const targets = domains.map((d) => d.domain);
   const auroc: (number | null)[][] = [];
@@ -579,13 +652,13 @@ function crossDomainMatrix(domains: readonly DomainSets[], models: ReadonlyMap<s
     }
     // Beta from the source's own validation split(s): no target data is used to tune the transfer.
     const sourceSets = source === 'pooled' ? domains : domains.filter((d) => d.domain === source);
-    const validationPools = sourceSets.flatMap((d) => poolsFromSet(d.validation, questionGroups(d.validation, runs, `cross-domain: ${d.domain} validation`), trained.model.score(d.validation.trajectories)));
+    const validationPools = sourceSets.flatMap((d) => poolsFromSet(d.validation, questionGroups(d.validation, runs, `cross-domain: ${d.domain} validation`), trained.model.score(lrmView(d.validation, input))));
     const b = chooseBeta(validationPools, betas).beta;
     beta.push(b);
     const rowAuroc: (number | null)[] = [];
     const rowLto: (number | null)[] = [];
     for (const d of domains) {
-      const rewards = trained.model.score(d.test.trajectories);
+      const rewards = trained.model.score(lrmView(d.test, input));
       rowAuroc.push(aurocOrNull(rewards, d.test.correct()));
       const pools = poolsFromSet(d.test, questionGroups(d.test, runs, `cross-domain: ${d.domain} test`), rewards);
       // The same LTO seed as the in-domain evaluation, so that the diagonal equals the per-domain LTO accuracy.

@@ -11,3 +11,4 @@ export * from './fit.js';
 export * from './reward-model-files.js';
 export * from './prefix-auroc.js';
 export * from './train-reward-model.js';
+export * from './question-centring.js';

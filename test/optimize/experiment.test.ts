@@ -12,6 +12,7 @@ import { runExperiment, evenlySpaced, type DomainSets, type ExperimentOptions, t
 import { tokenPrefixTrajectories } from '../../src/optimize/early-rejection.js';
 import { TrajectorySet } from '../../src/thoughts/trajectory-set.js';
 import { syntheticSet } from './synthetic-sets.js';
+import { centreByGroups } from '../../src/reward/question-centring.js';
 
 const SHAPE = { states: 6, width: 8 };
 
@@ -194,4 +195,27 @@ test('bad input is named', async () => {
   await assert.rejects(runExperiment([{ ...d, test: syntheticSet({ domain: 'alpha', split: 'test', questions: 3, runs: 6, states: 6, width: 4, seed: 1 }) }], OPTIONS), /test is 6 states x width 4, train is 6 x 8/);
   const smaller = syntheticSet({ domain: 'alpha', split: 'test', questions: 20, runs: 6, ...SHAPE, seed: 2 });
   await assert.rejects(runExperiment([{ ...d, test: smaller }], OPTIONS), /tokenPrefixes\.test: a prefix array is 180 x 6 x 8; the set is 120 x 6 x 8/);
+});
+
+test('question-centred input (the default) equals raw input on sets centred beforehand; raw is the paper', async () => {
+  const d: DomainSets = { ...domain('alpha'), tokenPrefixes: undefined };
+  const centre = (set: TrajectorySet): TrajectorySet => new TrajectorySet(set.runs, centreByGroups(set.trajectories, [...set.runsByQuestion().values()]), set.manifest);
+  const options: ExperimentOptions = { ...OPTIONS, earlyRejection: { ...OPTIONS.earlyRejection, prefix: 'steps' } };
+  const centred = await runExperiment([d], options);
+  const byHand = await runExperiment([{ ...d, train: centre(d.train), validation: centre(d.validation), test: centre(d.test) }], { ...options, lrmInput: 'raw' });
+  const raw = await runExperiment([d], { ...options, lrmInput: 'raw' });
+  assert.equal(centred.lrm_input, 'question-centred');
+  assert.equal(raw.lrm_input, 'raw');
+  const a = centred.domains['alpha']!;
+  const b = byHand.domains['alpha']!;
+  // Everything the LRM decides is the same (CoE-R / CoE-C read the trajectories themselves, so differ).
+  assert.deepEqual(a.lrm, b.lrm);
+  assert.equal(a.beta, b.beta);
+  for (const m of ['lto', 'best_of_n', 'weighted_majority', 'single', 'majority', 'oracle', 'lto_early'] as const) assert.deepEqual(a.methods[m], b.methods[m], m);
+  assert.deepEqual(a.versus_steps.prefix, b.versus_steps.prefix);
+  assert.deepEqual(a.versus_runs.at(-1)!.methods.lto, b.versus_runs.at(-1)!.methods.lto);
+  // N = 1: a run centred on itself is all zeros, every reward ties, LTO takes the first run.
+  assert.equal(a.versus_runs[0]!.methods.lto!.accuracy, a.versus_runs[0]!.methods.single!.accuracy);
+  assert.notDeepEqual(raw.domains['alpha']!.lrm, a.lrm);
+  await assert.rejects(runExperiment([d], { ...options, lrmInput: 'centred' as never }), /lrmInput is "centred"; expected "raw" or "question-centred"/);
 });
