@@ -109,7 +109,9 @@ export interface ExperimentOptions {
    * What the LRM reads (default 'question-centred'): the trajectories as sampled ('raw', the
    * paper), or each minus the mean trajectory of its question's runs ('question-centred'; see
    * reward/question-centring.ts). Centred, every evaluation uses only the N runs per question
-   * that the pools hold, and the accuracy-versus-N sweep re-centres on the first n runs.
+   * that the pools hold, and the accuracy-versus-N sweep re-centres on the first n runs. Early
+   * rejection's partial trajectories are centred on the N candidates' partial trajectories at the
+   * same checkpoint, which a sampler running its N candidates as one batch has at that point.
    */
   readonly lrmInput?: LrmInput;
   readonly onProgress?: (message: string) => void;
