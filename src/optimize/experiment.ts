@@ -10,7 +10,8 @@
  *      on test as method `lto_early` next to LTO, with a paired comparison;
  *   5. sweeps on test (reported, never used to choose): accuracy versus N = 1..N, versus beta,
  *      versus steps.
- * Then, with several domains, the cross-domain matrix (the paper's Fig. 4).
+ * Then, with several domains, the cross-domain matrix (the paper's Fig. 4). Every LRM reads the
+ * trajectories centred on their question's mean by default (`lrmInput`; 'raw' is the paper's).
  *
  * Latent steps. A run costs tokens x (T + 1): one unit per latent state latent.0..latent.T of
  * every generated token (the initial state / prelude counted as one), the same unit for every
