@@ -95,17 +95,26 @@ export function checkCode(task: GeneratedTask): string[] {
   return problems;
 }
 
-/** Ranking questions: order the people from the "X beat Y." facts, pick the option. */
+/**
+ * Ranking questions: order the people from the "X beat Y." facts, pick the option. A person who
+ * is an option carries the option's letter everywhere (`dA`); others are written bare.
+ */
 export function checkChoice(task: GeneratedTask): string[] {
   const problems: string[] = [];
-  const m = /^((?:\w+ beat \w+\. )+)who is (best|worst)\? (\w+)=A (\w+)=B (\w+)=C (\w+)=D (\w+)=E$/.exec(task.question);
+  const m = /^((?:[a-z][A-E]? beat [a-z][A-E]?\. )+)who is (best|worst)\? ([a-z])A ([a-z])B ([a-z])C ([a-z])D ([a-z])E$/.exec(task.question);
   if (m === null) return ['question does not match the choice format'];
-  const facts = [...m[1]!.matchAll(/(\w+) beat (\w+)\./g)].map((f) => [f[1]!, f[2]!] as const);
   const options = m.slice(3, 8) as string[];
+  const labelled = (name: string): string => (options.includes(name) ? `${name}${'ABCDE'[options.indexOf(name)]}` : name);
+  const facts = [...m[1]!.matchAll(/([a-z])([A-E]?) beat ([a-z])([A-E]?)\./g)].map((f) => {
+    for (const [name, tag] of [[f[1]!, f[2]!], [f[3]!, f[4]!]] as const) {
+      if (labelled(name) !== `${name}${tag}`) problems.push(`${name}${tag} in the relations, but the options make it ${labelled(name)}`);
+    }
+    return [f[1]!, f[3]!] as const;
+  });
   const beats = new Map(facts.map(([w, l]) => [w, l]));
   const losers = new Set(facts.map(([, l]) => l));
   const tops = [...beats.keys()].filter((w) => !losers.has(w));
-  if (tops.length !== 1) return [`${tops.length} people never lose; the ranking is not a chain`];
+  if (tops.length !== 1) return [...problems, `${tops.length} people never lose; the ranking is not a chain`];
   const ranking = [tops[0]!];
   while (beats.has(ranking[ranking.length - 1]!)) ranking.push(beats.get(ranking[ranking.length - 1]!)!);
   if (ranking.length !== facts.length + 1) problems.push('relations do not form one chain');
@@ -115,8 +124,7 @@ export function checkChoice(task: GeneratedTask): string[] {
   if (positions.length !== 1) problems.push(`the right person appears ${positions.length} times among the options`);
   if (new Set(options).size !== 5) problems.push('options repeat');
   const letter = 'ABCDE'[positions[0] ?? -1];
-  const labelled = (name: string): string => (options.includes(name) ? `${name}=${'ABCDE'[options.indexOf(name)]}` : name);
-  const solution = `${ranking.map(labelled).join('>')}. ${wanted}=${letter}.`;
+  const solution = `${ranking.map(labelled).join('>')}. ${wanted}${letter}.`;
   if (solution !== task.solution) problems.push(`solution ${task.solution}, expected ${solution}`);
   if (letter !== task.answer) problems.push(`answer ${task.answer}, expected ${letter}`);
   if (JSON.stringify(task.choices) !== JSON.stringify(options)) problems.push('choices differ from the options in the question');

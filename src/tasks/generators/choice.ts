@@ -2,23 +2,26 @@
  * Multiple-choice relational reasoning, the stand-in for CommonsenseQA: a ranking is given as
  * pairwise results in shuffled order, the question asks for its top or bottom, five options follow.
  *
- *   question  "d beat c. n beat d. who is best? d=A n=B c=C l=D f=E"
- *   solution  "n=B>d=A>c=C. n=B."
+ *   question  "dA beat cC. nB beat dA. who is best? dA nB cC lD fE"
+ *   solution  "nB>dA>cC. nB."
  *   answer    "B"
  *
- * People are single letters, each option is written `person=LETTER`, and the solution writes the
- * whole ranking, best first, each ranked person with their option letter (a person who is not
- * among the options is written bare), then the chosen person and letter. So the person-to-letter
- * lookup is a copy of what followed the same `person=` earlier in the text, a two-token induction
- * copy, practised once per ranked person rather than once per question. Why, measured on the
- * models trained on earlier formats:
- * - the ranking alone with `A.name` options: the model answered "A" to every question;
- * - `A.name` options and only the final `ann=B.` lookup: the ranking right, still "A" every time;
- * - three-letter names with `ann=B` options (version 2 of the tasks): the ranking right, the
- *   letters at chance (`ann=B>rob=E>ida=D. ann=B.` for options `rob=A ida=B lou=C ann=D ned=E`),
- *   because the key `ann=` is four characters long and its last two (`n=`) are shared by `dan=`.
- * (The model trained on this version for 3000 steps still writes the letters at chance; see
- * datasets/model/README.md.)
+ * People are single lower-case letters, and a person who is among the options carries their
+ * option letter everywhere they are written: in the relations, in the options and in the
+ * solution (`nB` is person n, option B; a ranked person who is not an option is written bare).
+ * The solution writes the whole ranking, best first, then the chosen person. So the reasoning is
+ * the ranking (find the top or the bottom of a shuffled chain), and the option letter is always
+ * the character right after its person, a one-token copy.
+ *
+ * Why the letter is attached to the person, measured: every earlier format, where the letter
+ * had to be looked up in the option list (`p=A`, `A.name`, `ann=B`), left the trained models
+ * writing the ranking right and the letters at chance. On the same recipe (standard transformer
+ * of the default shape, `lto train --standard --steps 800 --curriculum-start 5` on 12,000
+ * choice-only training questions, greedy on the first 100 validation questions), the options
+ * written `d=A` (version 3) scored 19/100 and the letters attached (this version) 98/100.
+ * (`d=A` needs a two-token key, `d=`, to find the letter; a one-token key is what this small
+ * character model learns to copy from.)
+ *
  * Letters are upper case, as in the CommonsenseQA files. Difficulty = number of relations (1..5),
  * i.e. a ranking of difficulty+1 people. The options are the correct person, then as many other
  * ranked people as fit, then outsiders; the correct option's position is uniform over A-E.
@@ -39,9 +42,6 @@ function draftChoice(rng: Rng, difficulty: number): GeneratedTask {
   const people = rng.shuffle([...PEOPLE]);
   const ranking = people.slice(0, difficulty + 1); // best first
   const outsiders = people.slice(difficulty + 1);
-  const relations: string[] = [];
-  for (let i = 0; i + 1 < ranking.length; i++) relations.push(`${ranking[i]} beat ${ranking[i + 1]}.`);
-  rng.shuffle(relations);
 
   const ask: Ask = pick(rng, ['best', 'worst'] as const);
   const correct = ask === 'best' ? ranking[0]! : ranking[ranking.length - 1]!;
@@ -53,7 +53,10 @@ function draftChoice(rng: Rng, difficulty: number): GeneratedTask {
   choices.splice(position, 0, correct);
 
   const letterOf = new Map(choices.map((name, i) => [name, CHOICE_LETTERS[i]!]));
-  const labelled = (name: string): string => (letterOf.has(name) ? `${name}=${letterOf.get(name)!}` : name);
+  const labelled = (name: string): string => `${name}${letterOf.get(name) ?? ''}`;
+  const relations: string[] = [];
+  for (let i = 0; i + 1 < ranking.length; i++) relations.push(`${labelled(ranking[i]!)} beat ${labelled(ranking[i + 1]!)}.`);
+  rng.shuffle(relations);
   const options = choices.map(labelled).join(' ');
   return {
     domain: 'choice',
