@@ -4,7 +4,7 @@
  * roc_auc_score) and the curve itself (one point per distinct threshold).
  */
 
-/** Checks that scores and labels have the same length, are finite, and contain both classes. */
+/** Checks that scores and labels have the same length, are finite, and (unless told otherwise) contain both classes. */
 function checkInputs(scores: ArrayLike<number>, labels: ArrayLike<boolean>, what: string, needBothClasses = true): { positives: number; negatives: number } {
   if (scores.length !== labels.length) throw new Error(`${what}: ${scores.length} scores but ${labels.length} labels`);
   let positives = 0;
