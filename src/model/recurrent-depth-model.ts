@@ -9,7 +9,7 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { parseHuginnConfig, type HuginnConfig } from './config.js';
 import { loadHuginnWeights, weightTensors, splitAttention, splitMlp, splitTensors, type BlockWeights, type HuginnWeights } from './weights.js';
-import { rmsNorm } from './layers/rms-norm.js';
+import { meanColumn, rmsNorm } from './layers/rms-norm.js';
 import { rotaryTables, disposeRotary, type RotaryTables } from './layers/rotary.js';
 import { sandwichBlock, type BlockContext } from './layers/sandwich-block.js';
 import { KvCache, kvName, repeatRows, type KvStore } from './kv-cache.js';
@@ -19,6 +19,7 @@ import { selectNames, stepName, type NameSelection } from './latent-names.js';
 import { openCheckpointTensors } from '../io/checkpoint.js';
 import type { Seed } from '../tensor/random.js';
 import { weightMatMul } from './layers/weight-matmul.js';
+import { opsAreCostly } from './layers/layout.js';
 import { JUPYTER_DISPLAY, displayOf, type MimeBundle } from '../display/protocol.js';
 
 /** Large negative added to masked attention scores (finite, so fully masked rows stay finite). */
@@ -126,6 +127,8 @@ export class RecurrentDepthModel {
   /** The split inference layout (or the fused weights when none was made). */
   private readonly run: RunWeights;
   private readonly fused: RunWeights;
+  /** [h, 1] of 1/h: the norms' mean as a matMul where ops are costly (see rmsNorm). */
+  private readonly normMeanColumn: tf.Tensor2D;
 
   constructor(
     readonly config: HuginnConfig,
@@ -135,6 +138,12 @@ export class RecurrentDepthModel {
   ) {
     this.run = buildRunWeights(config, weights);
     this.fused = fusedRunWeights(weights);
+    this.normMeanColumn = meanColumn(config.nEmbd);
+  }
+
+  /** The column for rmsNorm where ops are costly (one matMul for tfjs-node's three mean calls). */
+  private normColumn(): tf.Tensor2D | undefined {
+    return opsAreCostly() ? this.normMeanColumn : undefined;
   }
 
   /** The weights to run on now: the split copies, except while a gradient is being recorded. */
@@ -190,6 +199,7 @@ export class RecurrentDepthModel {
     if (this.disposed) return;
     for (const t of weightTensors(this.weights)) t.dispose();
     for (const t of this.run.derived) t.dispose();
+    this.normMeanColumn.dispose();
     this.disposed = true;
   }
 
@@ -210,7 +220,7 @@ export class RecurrentDepthModel {
 
   /** ln_f(x). */
   finalNorm<T extends tf.Tensor>(x: T): T {
-    return rmsNorm(x, this.weights.lnF, this.config.normEps);
+    return rmsNorm(x, this.weights.lnF, this.config.normEps, this.normColumn());
   }
 
   private runBlocks(x: tf.Tensor3D, blocks: readonly BlockWeights[], ctx: BlockContext, name: (j: number) => string): tf.Tensor3D {
@@ -270,10 +280,13 @@ export class RecurrentDepthModel {
       throw new Error(`sequence of ${keys} positions exceeds the model's block_size ${this.config.blockSize}`);
     }
     const positions = Array.from({ length }, (_, i) => past + i);
-    const rotary = rotaryTables(positions, this.config.nHeads, this.config.headSize, this.config.ropeBase);
+    const { nHeads, headSize } = this.config;
+    // Where ops are costly, one full-width swap matMul replaces a reshape, a matMul and a reshape.
+    const rotary = rotaryTables(positions, nHeads, headSize, this.config.ropeBase, opsAreCostly() ? nHeads * headSize : headSize);
     return {
       nHeads: this.config.nHeads,
       eps: this.config.normEps,
+      meanColumn: this.normColumn(),
       rotary,
       maskBias: buildMaskBias(rows, length, past, keyMask),
       cache,

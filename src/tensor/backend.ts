@@ -7,8 +7,12 @@
  * skipped and the reason kept for `describeBackend()`.
  *
  * `LTO_BACKEND` forces one choice: `auto` (default), `node-gpu`, `node`, `wasm` or `cpu`.
+ *
+ * Before libtensorflow loads, two of its settings get defaults suited to this toolkit's small
+ * models, unless the environment already sets them (see NATIVE_RUNTIME_DEFAULTS).
  */
 import * as tf from '@tensorflow/tfjs';
+import { isMainThread } from 'node:worker_threads';
 
 export type BackendChoice = 'auto' | 'node-gpu' | 'node' | 'wasm' | 'cpu';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'];
@@ -22,6 +26,40 @@ export interface BackendInfo {
   readonly reason: string;
   /** Backends tried before this one, with the reason each was skipped. */
   readonly skipped: readonly { name: string; reason: string }[];
+  /** libtensorflow settings in effect (native backends only), e.g. `TF_NUM_INTRAOP_THREADS=1 (default)`. */
+  readonly runtime: readonly string[];
+}
+
+/**
+ * libtensorflow settings applied when the environment leaves them unset. The embedded models
+ * run thousands of small ops per forward pass, where the per-op cost of oneDNN's primitives and
+ * of handing each op to the intra-op thread pool outweighs the arithmetic. Measured with
+ * `npm run bench -- --only model` on tfjs-node (2 cores; alternating runs, medians):
+ * forward of 1 run 98-134 -> 136-236 latent steps/s, 20 runs 775-923 -> 903-1047, 20 runs in two
+ * workers 676-864 -> 873-1506, generation 7.5-8.3 -> 12.8-18.7 tokens/s (1 run) and 109-116 ->
+ * 208-244 (20 runs); a 512^3 matMul 111-116 -> 94-103 GFLOP/s. For a large checkpoint on a many-core
+ * machine, set TF_NUM_INTRAOP_THREADS=0 (all cores) and TF_ENABLE_ONEDNN_OPTS=1 before starting.
+ * The values change floating-point rounding, so trajectories are bit-identical only under the
+ * same settings (reported by describeBackend).
+ */
+export const NATIVE_RUNTIME_DEFAULTS: Readonly<Record<string, string>> = {
+  TF_ENABLE_ONEDNN_OPTS: '0',
+  TF_NUM_INTRAOP_THREADS: '1',
+};
+
+/**
+ * Applies NATIVE_RUNTIME_DEFAULTS to the environment where unset and returns the settings in
+ * effect. Only the main thread can set them (a worker's process.env is its own copy); the native
+ * library reads them once, when it is first loaded in the process.
+ */
+function applyNativeRuntimeDefaults(): string[] {
+  return Object.entries(NATIVE_RUNTIME_DEFAULTS).map(([key, value]) => {
+    const given = process.env[key];
+    if (given !== undefined && given !== '') return `${key}=${given}`;
+    if (!isMainThread) return `${key} unset (worker thread: set in the main thread)`;
+    process.env[key] = value;
+    return `${key}=${value} (default)`;
+  });
 }
 
 let current: Promise<BackendInfo> | undefined;
@@ -72,6 +110,8 @@ const ATTEMPTS: Record<Exclude<BackendChoice, 'auto'>, { tfjs: string; run: () =
 async function select(choice: BackendChoice): Promise<BackendInfo> {
   const order: Exclude<BackendChoice, 'auto'>[] = choice === 'auto' ? ['node-gpu', 'node', 'wasm', 'cpu'] : [choice];
   const skipped: { name: string; reason: string }[] = [];
+  // Set before any native package loads; harmless when none does.
+  const nativeRuntime = order.some((name) => ATTEMPTS[name].tfjs === 'tensorflow') ? applyNativeRuntimeDefaults() : [];
   for (const name of order) {
     let failure: string | undefined;
     try {
@@ -82,7 +122,8 @@ async function select(choice: BackendChoice): Promise<BackendInfo> {
     if (failure === undefined) {
       await tf.ready();
       const reason = choice === 'auto' ? 'first available (auto)' : 'forced by LTO_BACKEND or option';
-      return { name, tfjsBackend: ATTEMPTS[name].tfjs, reason, skipped };
+      const runtime = ATTEMPTS[name].tfjs === 'tensorflow' ? nativeRuntime : [];
+      return { name, tfjsBackend: ATTEMPTS[name].tfjs, reason, skipped, runtime };
     }
     skipped.push({ name, reason: failure });
   }
@@ -110,5 +151,6 @@ let lastChoice: BackendChoice | undefined;
 /** One line for logs and CLI output, e.g. `wasm (first available (auto); skipped node-gpu: ...)`. */
 export function describeBackend(info: BackendInfo): string {
   const skipped = info.skipped.length ? `; skipped ${info.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}` : '';
-  return `${info.name} (${info.reason}${skipped})`;
+  const runtime = info.runtime.length ? `; ${info.runtime.join(', ')}` : '';
+  return `${info.name} (${info.reason}${skipped}${runtime})`;
 }

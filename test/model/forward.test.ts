@@ -9,6 +9,8 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../src/tensor/random.js';
 import { InitialStateSampler } from '../../src/model/initial-state.js';
 import { KvCache } from '../../src/model/kv-cache.js';
+import { generate } from '../../src/model/generate.js';
+import { forceCostlyOps } from '../../src/model/layers/layout.js';
 import type { ForwardOptions, ForwardResult, RecurrentDepthModel } from '../../src/model/recurrent-depth-model.js';
 import { SMALL_SHAPE, assertClose, loadSyntheticModel, maxAbsDiff, row, values, useSyntheticModel } from '../helpers/model.js';
 
@@ -154,6 +156,39 @@ describe('recording', () => {
     assert.throws(() => model.forward([PROMPT], { steps: T, positions: [PROMPT.length] }), /positions: position 6 is outside 0\.\.5/);
     assert.throws(() => model.forward([PROMPT], { steps: T, positions: [-7] }), /positions: position -7 is outside 0\.\.5/);
     assert.throws(() => model.forward([PROMPT], { steps: T, logits: [1.5] }), /logits: position 1\.5 is outside 0\.\.5/);
+  });
+});
+
+describe("the native backend's layer layout (fewer ops: full-width rotary swap, unfused bias, the norms' mean as a matMul)", () => {
+  /** Runs `fn` with opsAreCostly() forced to `costly`, restoring the backend's answer after. */
+  function withLayout<R>(costly: boolean, fn: () => R): R {
+    forceCostlyOps(costly);
+    try {
+      return fn();
+    } finally {
+      forceCostlyOps(undefined);
+    }
+  }
+
+  test('forward agrees with the default layout (2 prompts x 2 runs, padding, every step)', () => {
+    const options: ForwardOptions = { steps: T, runs: 2, seed: 7, record: [...latentNames(T), 'prelude.out'], positions: 'all', logits: 'all', attentionMask: [[1, 1, 1, 1, 1, 1], [0, 0, 0, 1, 1, 1]] };
+    const ids = [PROMPT, [0, 0, 0, ...SHORT]];
+    const read = (r: ForwardResult) => [...options.record!.map((name) => rec(r, name)), values(r.logits!)];
+    const plain = withLayout(false, () => withForward(ids, options, read));
+    const costly = withLayout(true, () => withForward(ids, options, read));
+    plain.forEach((expected, i) => assertClose(costly[i]!, expected, 1e-4, options.record![i] ?? 'logits'));
+  });
+
+  test('greedy generation with the KV cache gives the same tokens, and repeated calls do not grow the tensor count', () => {
+    const decode = () => generate(model, [PROMPT], { maxNewTokens: 6, steps: T, seed: 3 }).sequences[0]!.tokens;
+    const expected = withLayout(false, decode);
+    withLayout(true, () => {
+      assert.deepEqual(decode(), expected);
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 5; i++) withForward([PROMPT], { steps: T, seed: i, record: latentNames(T) }, () => undefined);
+      decode();
+      assert.equal(tf.memory().numTensors, before);
+    });
   });
 });
 

@@ -8,15 +8,15 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/tensor/backend.js';
 import { Rng } from '../../src/tensor/random.js';
-import { rmsNorm } from '../../src/model/layers/rms-norm.js';
-import { applyRotary, inverseFrequencies, rotaryTables, disposeRotary } from '../../src/model/layers/rotary.js';
+import { meanColumn, rmsNorm } from '../../src/model/layers/rms-norm.js';
+import { applyRotary, inverseFrequencies, rotate, rotaryHalf, rotaryTables, disposeRotary } from '../../src/model/layers/rotary.js';
 import { gatedMlp } from '../../src/model/layers/gated-mlp.js';
 import { attention } from '../../src/model/layers/attention.js';
 import { sandwichBlock } from '../../src/model/layers/sandwich-block.js';
 import { buildMaskBias } from '../../src/model/recurrent-depth-model.js';
 import { KvCache } from '../../src/model/kv-cache.js';
 import type { AttentionWeights, BlockWeights, MlpWeights } from '../../src/model/weights.js';
-import { assertClose, values } from '../helpers/model.js';
+import { assertClose, maxAbsDiff, values } from '../helpers/model.js';
 
 before(async () => {
   await initBackend();
@@ -178,7 +178,12 @@ describe('rmsNorm', () => {
     const y = rmsNorm(x, wt, eps);
     assert.deepEqual(y.shape, [2, 2, 3]);
     assertClose(values(y), rows.flatMap((r) => jsRmsNorm(r, w, eps)), 1e-5, 'rmsNorm [2,2,3]');
-    tf.dispose([x, wt, y]);
+    // The mean as a matMul with the 1/width column (the native backend's layout) agrees.
+    const column = meanColumn(3);
+    const byMatMul = rmsNorm(x, wt, eps, column);
+    assert.deepEqual(byMatMul.shape, [2, 2, 3]);
+    assertClose(values(byMatMul), rows.flatMap((r) => jsRmsNorm(r, w, eps)), 1e-5, 'rmsNorm [2,2,3] with the mean column');
+    tf.dispose([x, wt, y, column, byMatMul]);
   });
 });
 
@@ -249,6 +254,29 @@ describe('interleaved rotary', () => {
     assertClose(values(out), expected, 1e-5, 'applyRotary');
     out.dispose();
     disposeRotary(tables);
+  });
+
+  test('a full-width swap matrix gives the same rotation as the head-size one, on rows of one or two sequences and on [B, S, w]', () => {
+    const heads = 2;
+    const hs = 4;
+    const h = heads * hs;
+    const positions = [2, 5, 11];
+    const rng = new Rng(9);
+    const perHead = rotaryTables(positions, heads, hs, 100);
+    const fullWidth = rotaryTables(positions, heads, hs, 100, h);
+    assert.deepEqual(fullWidth.swap?.shape, [h, h]);
+    for (const [batch, rank] of [[1, 2], [2, 2], [2, 3]] as const) {
+      const data = randomVector(rng, batch * positions.length * h, 0, 1);
+      const x: tf.Tensor = rank === 2 ? tf.tensor2d(data, [batch * positions.length, h]) : tf.tensor3d(data, [batch, positions.length, h]);
+      const expected: tf.Tensor = rotate(x, rotaryHalf(perHead, 'k'), perHead.swap);
+      const got: tf.Tensor = rotate(x, rotaryHalf(fullWidth, 'k'), fullWidth.swap);
+      assert.deepEqual(got.shape, x.shape);
+      assert.equal(maxAbsDiff(values(got), values(expected)), 0, `batch ${batch}, rank ${rank}: a permutation matMul is exact`);
+      tf.dispose([x, expected, got]);
+    }
+    assert.throws(() => rotaryTables(positions, heads, hs, 100, 6), /rotary swap size 6 must be the head size 4 or the width 8/);
+    disposeRotary(perHead);
+    disposeRotary(fullWidth);
   });
 
   test('rotate-half (non-interleaved) convention gives a different result (the check discriminates)', () => {

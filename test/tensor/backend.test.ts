@@ -2,17 +2,31 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { parseBackendChoice, describeBackend } from '../../src/tensor/backend.js';
+import { parseBackendChoice, describeBackend, NATIVE_RUNTIME_DEFAULTS } from '../../src/tensor/backend.js';
 
 const backendModule = join(__dirname, '../../src/tensor/backend.js');
 
-/** Runs initBackend in a fresh process with LTO_BACKEND set, returning its JSON report or error. */
-function initIn(env: string | undefined): { info?: { name: string; tfjsBackend: string; skipped: { name: string }[] }; error?: string } {
-  const script = `require(${JSON.stringify(backendModule)}).initBackend().then(
-    (i) => process.stdout.write(JSON.stringify({ info: i })),
-    (e) => process.stdout.write(JSON.stringify({ error: e.message })))`;
+interface InitReport {
+  info?: { name: string; tfjsBackend: string; skipped: { name: string }[]; runtime: string[] };
+  error?: string;
+  /** The libtensorflow settings in the child's environment after initBackend. */
+  tf: Record<string, string | undefined>;
+}
+
+/**
+ * Runs initBackend in a fresh process with LTO_BACKEND set (and the given TF_* variables, the
+ * others removed), returning its JSON report or error.
+ */
+function initIn(env: string | undefined, tfEnv: Record<string, string> = {}): InitReport {
+  const keys = JSON.stringify(Object.keys(NATIVE_RUNTIME_DEFAULTS));
+  const script = `const tf = () => Object.fromEntries(${keys}.map((k) => [k, process.env[k]]));
+  require(${JSON.stringify(backendModule)}).initBackend().then(
+    (i) => process.stdout.write(JSON.stringify({ info: i, tf: tf() })),
+    (e) => process.stdout.write(JSON.stringify({ error: e.message, tf: tf() })))`;
   const childEnv = { ...process.env };
   delete childEnv['LTO_BACKEND'];
+  for (const key of Object.keys(NATIVE_RUNTIME_DEFAULTS)) delete childEnv[key];
+  Object.assign(childEnv, tfEnv);
   if (env !== undefined) childEnv['LTO_BACKEND'] = env;
   const run = spawnSync(process.execPath, ['-e', script], { env: childEnv, encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
@@ -56,4 +70,21 @@ test('forcing a native backend that cannot load is a clear error, not a silent f
   } else {
     assert.match(error ?? '', /no tensor backend could be initialised for choice "node-gpu" \(node-gpu: .*tfjs-node-gpu/);
   }
+});
+
+test('libtensorflow settings get defaults before a native backend is tried, and given values are kept', () => {
+  // Only wasm is tried: the environment is left alone and nothing is reported.
+  const wasm = initIn('wasm');
+  assert.deepEqual(wasm.info?.runtime, []);
+  assert.deepEqual(wasm.tf, {}, 'JSON drops the unset variables');
+  // auto tries the native packages first: the defaults are set where unset, given values kept.
+  const auto = initIn(undefined, { TF_NUM_INTRAOP_THREADS: '4' });
+  assert.deepEqual(auto.tf, { TF_ENABLE_ONEDNN_OPTS: '0', TF_NUM_INTRAOP_THREADS: '4' });
+  if (auto.info?.tfjsBackend === 'tensorflow') {
+    assert.deepEqual(auto.info.runtime, ['TF_ENABLE_ONEDNN_OPTS=0 (default)', 'TF_NUM_INTRAOP_THREADS=4']);
+  } else {
+    assert.deepEqual(auto.info?.runtime, [], 'a non-native backend reports no libtensorflow settings');
+  }
+  const line = describeBackend({ name: 'node', tfjsBackend: 'tensorflow', reason: 'r', skipped: [], runtime: ['TF_NUM_INTRAOP_THREADS=1 (default)'] });
+  assert.equal(line, 'node (r; TF_NUM_INTRAOP_THREADS=1 (default))');
 });

@@ -24,7 +24,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { AttentionWeights } from '../weights.js';
 import type { KvEntry } from '../kv-cache.js';
 import { rotate, rotaryHalf, type RotaryTables } from './rotary.js';
-import { permute } from './layout.js';
+import { opsAreCostly, permute } from './layout.js';
 import { weightMatMul } from './weight-matmul.js';
 
 export interface AttentionContext {
@@ -43,9 +43,13 @@ export interface AttentionOutput {
   readonly full: KvEntry;
 }
 
-/** Rows [N, h] times w, plus an optional bias (fused into the matMul). */
+/**
+ * Rows [N, h] times w, plus an optional bias: fused into the matMul, except where ops are costly
+ * (tfjs-node runs its fused matMul as a matMul and an add anyway, plus three reshapes).
+ */
 function linear(x: tf.Tensor2D, wT: tf.Tensor2D, bias: tf.Tensor1D | undefined): tf.Tensor2D {
-  return (bias ? tf.fused.matMul({ a: x, b: wT, bias }) : tf.matMul(x, wT)) as tf.Tensor2D;
+  if (!bias) return tf.matMul(x, wT);
+  return (opsAreCostly() ? tf.add(tf.matMul(x, wT), bias) : tf.fused.matMul({ a: x, b: wT, bias })) as tf.Tensor2D;
 }
 
 /** q, k (biased, not yet rotated) and v as rows [N, h]. */
@@ -73,8 +77,8 @@ function headsQkv(x: tf.Tensor3D, w: AttentionWeights, ctx: AttentionContext): [
   const [q, k, v] = projectQkv(tf.reshape(x, [b * s, h]), w, h);
   const swap = ctx.rotary.swap;
   return [
-    tf.reshape(rotate(q, rotaryHalf(ctx.rotary, 'q'), hs, swap), [b, s, heads, hs]),
-    tf.reshape(rotate(k, rotaryHalf(ctx.rotary, 'k'), hs, swap), [b, s, heads, hs]),
+    tf.reshape(rotate(q, rotaryHalf(ctx.rotary, 'q'), swap), [b, s, heads, hs]),
+    tf.reshape(rotate(k, rotaryHalf(ctx.rotary, 'k'), swap), [b, s, heads, hs]),
     tf.reshape(v, [b, s, heads, hs]),
   ];
 }

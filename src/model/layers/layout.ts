@@ -12,3 +12,23 @@ export function permute<T extends tf.Tensor>(x: tf.Tensor, perm: readonly number
   const outShape = perm.map((axis) => shape[axis]!);
   return (inOrder ? tf.reshape(x, outShape) : tf.transpose(x, [...perm])) as T;
 }
+
+/**
+ * Whether every op is a call with a fixed cost that dwarfs small arithmetic: true on the native
+ * backend (tfjs-node), where even a reshape or a mean's axis tensor is a libtensorflow call of
+ * tens of microseconds. The layers then prefer fewer ops; on wasm and cpu a reshape is free and a
+ * fused matMul saves a pass over the data, so they keep those.
+ */
+export function opsAreCostly(): boolean {
+  return forcedCostlyOps ?? tf.getBackend() === 'tensorflow';
+}
+
+let forcedCostlyOps: boolean | undefined;
+
+/**
+ * Overrides opsAreCostly (undefined restores the backend's answer): lets the tests run the
+ * native backend's layer layout on the backend they have and compare it with the default one.
+ */
+export function forceCostlyOps(value: boolean | undefined): void {
+  forcedCostlyOps = value;
+}

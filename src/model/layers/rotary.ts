@@ -7,7 +7,8 @@
  * with swapPairs exchanging the two members of each pair and sinSigned = (-sin, +sin) per pair.
  * swapPairs is a matMul of the rows of every head with a [headSize, headSize] permutation matrix
  * (exact: each output is one input times 1 plus zeros); on the wasm backend that is an order of
- * magnitude faster than `tf.reverse` on a [..., pairs, 2] view.
+ * magnitude faster than `tf.reverse` on a [..., pairs, 2] view. On tfjs-node, where each op (a
+ * reshape too) has a fixed cost, the matrix spans the whole width instead: one op on the rows.
  * The attention scale 1/sqrt(headSize) is folded into the q half of both tables, which saves
  * one multiply per attention call.
  */
@@ -28,7 +29,7 @@ export interface RotaryTables {
   readonly q?: RotaryPair;
   /** The k half of both tables, [S, h]. */
   readonly k?: RotaryPair;
-  /** [headSize, headSize] pair-swap permutation (built by `rotaryTables`). */
+  /** [n, n] pair-swap permutation, n the head size or the width h (built by `rotaryTables`). */
   readonly swap?: tf.Tensor2D;
 }
 
@@ -47,9 +48,14 @@ export function pairSwapMatrix(n: number): tf.Tensor2D {
   return tf.tensor2d(p, [n, n]);
 }
 
-/** Builds the rotary tables for the given absolute positions. */
-export function rotaryTables(positions: readonly number[], nHeads: number, headSize: number, base: number): RotaryTables {
+/**
+ * Builds the rotary tables for the given absolute positions. `swapSize` is the size of the
+ * pair-swap matrix: a head (the default; the fewest multiply-adds) or the full width h (one
+ * matMul on the rows without reshapes, for backends where every op has a fixed cost).
+ */
+export function rotaryTables(positions: readonly number[], nHeads: number, headSize: number, base: number, swapSize = headSize): RotaryTables {
   const h = nHeads * headSize;
+  if (swapSize !== headSize && swapSize !== h) throw new Error(`rotary swap size ${swapSize} must be the head size ${headSize} or the width ${h}`);
   const inv = inverseFrequencies(headSize, base);
   const scale = 1 / Math.sqrt(headSize);
   const cos = new Float32Array(positions.length * 2 * h);
@@ -80,30 +86,36 @@ export function rotaryTables(positions: readonly number[], nHeads: number, headS
     sin: tf.tensor2d(sin, [n, 2 * h]),
     q: { cos: half(cos, 0), sin: half(sin, 0) },
     k: { cos: half(cos, 1), sin: half(sin, 1) },
-    swap: pairSwapMatrix(headSize),
+    swap: pairSwapMatrix(swapSize),
   };
 }
 
-/** x with the members of every pair of the last axis exchanged; x [..., w], pairs within heads of `headSize`. */
-function swapPairs<T extends tf.Tensor>(x: T, headSize: number, swap: tf.Tensor2D | undefined): T {
+/**
+ * x with the members of every pair (2i, 2i+1) of the last axis exchanged; x [..., w]. Pairs never
+ * straddle an even-sized group, so a swap matrix of any even size n dividing w applies to the
+ * rows of x cut into groups of n (one matMul, no reshape, when n = w and x is 2-D).
+ */
+function swapPairs<T extends tf.Tensor>(x: T, swap: tf.Tensor2D | undefined): T {
   const shape = x.shape;
   const w = shape[shape.length - 1]!;
-  if (swap === undefined || swap.shape[0] !== headSize || w % headSize !== 0) {
+  const n = swap?.shape[0];
+  if (swap === undefined || n === undefined || w % n !== 0) {
     return tf.reshape(tf.reverse(tf.reshape(x, [...shape.slice(0, -1), w / 2, 2]), -1), shape) as T;
   }
-  return tf.reshape(tf.matMul(tf.reshape(x, [-1, headSize]) as tf.Tensor2D, swap), shape) as T;
+  if (x.rank === 2 && n === w) return tf.matMul(x as tf.Tensor2D, swap) as tf.Tensor as T;
+  return tf.reshape(tf.matMul(tf.reshape(x, [-1, n]) as tf.Tensor2D, swap), shape) as T;
 }
 
 /**
  * Rotates x [B, S, w] (or rows [B*S, w]) with tables of width w: x * cos + swapPairs(x) * sin.
- * `headSize` is the size of the rotated groups (a head).
+ * Rows of one sequence (B = 1) broadcast against the tables as they are.
  */
-export function rotate<T extends tf.Tensor>(x: T, tables: RotaryPair, headSize: number, swap: tf.Tensor2D | undefined): T {
+export function rotate<T extends tf.Tensor>(x: T, tables: RotaryPair, swap: tf.Tensor2D | undefined): T {
   return tf.tidy(() => {
     const [s, w] = tables.cos.shape;
-    const view = x.rank === 3 ? x : tf.reshape(x, [-1, s, w]);
-    const out = tf.add(tf.mul(view, tables.cos), tf.mul(swapPairs(view, headSize, swap), tables.sin));
-    return tf.reshape(out, x.shape) as T;
+    const view = x.rank === 3 || x.shape[0] === s ? x : tf.reshape(x, [-1, s, w]);
+    const out = tf.add(tf.mul(view, tables.cos), tf.mul(swapPairs(view, swap), tables.sin));
+    return (out.rank === x.rank ? out : tf.reshape(out, x.shape)) as T;
   });
 }
 
@@ -118,11 +130,7 @@ export function rotaryHalf(tables: RotaryTables, which: 'q' | 'k'): RotaryPair {
 
 /** Applies the rotation to qk of shape [B, S, 2h] (S must match the tables). */
 export function applyRotary(qk: tf.Tensor3D, tables: RotaryTables): tf.Tensor3D {
-  return tf.tidy(() => {
-    // Pairs never straddle heads, so any even group size works for the swap; use the matrix's.
-    const group = tables.swap?.shape[0] ?? 2;
-    return rotate(qk, tables, group, tables.swap);
-  });
+  return rotate(qk, tables, tables.swap);
 }
 
 export function disposeRotary(t: RotaryTables): void {

@@ -11,13 +11,15 @@ import { rmsNorm } from './rms-norm.js';
 
 export interface BlockContext extends AttentionContext {
   readonly eps: number;
+  /** When set, the norms take their mean as a matMul with this [h, 1] column (see rmsNorm). */
+  readonly meanColumn?: tf.Tensor2D;
   /** Cache to read and update, or undefined to attend within the call only. */
   readonly cache: KvStore | undefined;
 }
 
 export function sandwichBlock(x: tf.Tensor3D, w: BlockWeights, ctx: BlockContext, cacheName: string): tf.Tensor3D {
   // Without a cache the key/value entries are not needed and not built.
-  const normed = rmsNorm(x, w.norm1, ctx.eps);
+  const normed = rmsNorm(x, w.norm1, ctx.eps, ctx.meanColumn);
   let attended: tf.Tensor3D;
   try {
     if (ctx.cache) {
@@ -33,9 +35,9 @@ export function sandwichBlock(x: tf.Tensor3D, w: BlockWeights, ctx: BlockContext
   try {
     return tf.tidy(() => {
       const [b, s, h] = x.shape;
-      const x1 = rmsNorm(tf.add(x, attended), w.norm2, ctx.eps);
-      const mlp = gatedMlp(tf.reshape(rmsNorm(x1, w.norm3, ctx.eps), [b * s, h]), w.mlp);
-      return rmsNorm(tf.add(x1, tf.reshape(mlp, [b, s, h])), w.norm4, ctx.eps) as tf.Tensor3D;
+      const x1 = rmsNorm(tf.add(x, attended), w.norm2, ctx.eps, ctx.meanColumn);
+      const mlp = gatedMlp(tf.reshape(rmsNorm(x1, w.norm3, ctx.eps, ctx.meanColumn), [b * s, h]), w.mlp);
+      return rmsNorm(tf.add(x1, tf.reshape(mlp, [b, s, h])), w.norm4, ctx.eps, ctx.meanColumn) as tf.Tensor3D;
     });
   } finally {
     attended.dispose();
