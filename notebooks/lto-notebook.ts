@@ -13,6 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import {
   RecurrentDepthModel,
@@ -24,7 +25,7 @@ import {
   readTaskJsonl,
   sampleOrLoadTrajectorySet,
   type Domain,
-  type SampleOptions,
+  type CachedSamplingOptions,
   type TaskItem,
   type Tokenizer,
   type TrajectorySet,
@@ -126,6 +127,12 @@ export interface SplitSetOptions {
 }
 
 /**
+ * Samplings of at least this many runs use one worker thread per core; a pool loads the model in
+ * every worker first, which the quick mode's small samplings would not repay.
+ */
+const POOLED_SAMPLING_MIN_RUNS = 200;
+
+/**
  * The trajectory set of a split's first `questions` questions (sampled once, with a progress bar,
  * then loaded from the cache).
  */
@@ -137,8 +144,9 @@ export async function splitSet(m: NotebookModel, domain: Domain, split: 'train' 
   const variant = `${o.record ? `-rec${o.record.join('+')}` : ''}${o.temperature !== undefined ? `-temp${o.temperature}` : ''}`;
   const name = `${domain}-${split}-q${items.length}-r${o.runs}-t${steps}-s${seed}-init${initScale}${variant}`;
   const bar = progress({ total: items.length, label: `${domain} ${split} (${items.length} questions x ${o.runs} runs, T=${steps})` });
-  const options: SampleOptions = {
+  const options: CachedSamplingOptions = {
     runs: o.runs, steps, seed, initScale, split, onProgress: (done) => bar.set(done),
+    workers: items.length * o.runs >= POOLED_SAMPLING_MIN_RUNS ? availableParallelism() : 1,
     ...(o.record ? { record: o.record } : {}),
     ...(o.temperature !== undefined ? { decoding: { temperature: o.temperature } } : {}),
   };

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import type { RecurrentDepthModel } from '../model/recurrent-depth-model.js';
 import type { Tokenizer } from '../model/tokenizer/tokenizer.js';
 import { checkpointFingerprint } from '../io/checkpoint-fingerprint.js';
+import { GenerationPool } from '../model/generation-pool.js';
+import { initBackend } from '../tensor/backend.js';
 import { sampleTrajectories, type SampleOptions, type SamplingItem } from './sample.js';
 import { MANIFEST_FILE, loadTrajectorySet, saveTrajectorySet } from './storage.js';
 import type { TrajectorySet } from './trajectory-set.js';
@@ -33,18 +35,35 @@ function mismatch(set: TrajectorySet, fingerprint: string, items: readonly Sampl
   return differing.length ? differing.join(', ') : undefined;
 }
 
+export interface CachedSamplingOptions extends SampleOptions {
+  /**
+   * When the set has to be sampled and no `pool` is given, sample it in this many worker threads:
+   * a GenerationPool opened on the model's folder, on this thread's backend, for that sampling
+   * only (so loading a cached set starts no workers). Default 1 (in-process).
+   */
+  readonly workers?: number;
+}
+
 /** Loads the set cached in `dir`, or samples and caches it (see the module comment). */
-export async function sampleOrLoadTrajectorySet(dir: string, model: RecurrentDepthModel, tokenizer: Tokenizer, items: readonly SamplingItem[], options: SampleOptions): Promise<TrajectorySet> {
+export async function sampleOrLoadTrajectorySet(dir: string, model: RecurrentDepthModel, tokenizer: Tokenizer, items: readonly SamplingItem[], options: CachedSamplingOptions): Promise<TrajectorySet> {
+  const { workers = 1, ...sampling } = options;
+  if (!Number.isInteger(workers) || workers < 1) throw new Error(`sampleOrLoadTrajectorySet: workers must be a positive integer, got ${workers}`);
   if (existsSync(join(dir, MANIFEST_FILE))) {
     const cached = await loadTrajectorySet(dir);
     const fingerprint = await checkpointFingerprint(model.source);
-    const differs = mismatch(cached, fingerprint, items, model, options);
+    const differs = mismatch(cached, fingerprint, items, model, sampling);
     if (differs) throw new Error(`${dir}: holds a trajectory set sampled with another ${differs}; use another folder or delete it`);
-    options.onProgress?.(items.length, items.length);
+    sampling.onProgress?.(items.length, items.length);
     return cached;
   }
   const partsDir = join(dir, 'parts');
-  const set = await sampleTrajectories(model, tokenizer, items, { ...options, partsDir });
+  const pool = workers > 1 && sampling.pool === undefined ? await GenerationPool.open(model.source, { workers, backend: (await initBackend()).name }) : undefined;
+  let set: TrajectorySet;
+  try {
+    set = await sampleTrajectories(model, tokenizer, items, { ...sampling, partsDir, ...(pool ? { pool } : {}) });
+  } finally {
+    await pool?.close();
+  }
   await saveTrajectorySet(set, dir);
   await fsp.rm(partsDir, { recursive: true, force: true });
   return set;

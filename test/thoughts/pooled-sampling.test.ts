@@ -1,5 +1,5 @@
 /**
- * sampleTrajectories and evaluateAccuracy with a GenerationPool on a tiny freshly trained model:
+ * sampleTrajectories, sampleOrLoadTrajectorySet and evaluateAccuracy with a GenerationPool on a tiny freshly trained model:
  * the pooled results equal the in-process ones exactly (same backend), batch order and resumable
  * parts are kept, a pool of another model is refused, and the main thread's tensor count stays flat.
  */
@@ -18,6 +18,7 @@ import { buildDomainSplits } from '../../src/tasks/splits.js';
 import type { TaskItem } from '../../src/tasks/task.js';
 import { evaluateAccuracy } from '../../src/evaluation/accuracy.js';
 import { sampleTrajectories, type SampleOptions } from '../../src/thoughts/sample.js';
+import { sampleOrLoadTrajectorySet } from '../../src/thoughts/cached-sampling.js';
 import type { TrajectorySet } from '../../src/thoughts/trajectory-set.js';
 import { loadSyntheticModel } from '../helpers/model.js';
 
@@ -93,6 +94,20 @@ test('pooled and resumable: an interrupted sampling keeps its parts in order and
   assertSameSet(resumed, await sampleTrajectories(loaded.model, loaded.tokenizer, items, OPTIONS));
   // The pool is still usable after the interrupted call.
   assert.equal(pool.running, 2);
+});
+
+test('sampleOrLoadTrajectorySet with workers: 2 samples in its own pool (closed after) to the in-process set, then loads it', async () => {
+  const dir = join(root, 'cached-with-workers');
+  const sampled = await sampleOrLoadTrajectorySet(dir, loaded.model, loaded.tokenizer, items, { ...OPTIONS, workers: 2 });
+  assertSameSet(sampled, await sampleTrajectories(loaded.model, loaded.tokenizer, items, OPTIONS));
+  assert.ok(!existsSync(join(dir, 'parts')), 'the parts are removed once the set is saved');
+  // A cached set loads without workers; bad worker counts are named.
+  const progress: number[] = [];
+  const reloaded = await sampleOrLoadTrajectorySet(dir, loaded.model, loaded.tokenizer, items, { ...OPTIONS, workers: 2, onProgress: (done) => progress.push(done) });
+  assert.deepEqual(reloaded.runs, sampled.runs);
+  assert.deepEqual(bits(reloaded.trajectories.data), bits(sampled.trajectories.data));
+  assert.deepEqual(progress, [items.length]);
+  await assert.rejects(sampleOrLoadTrajectorySet(join(root, 'never'), loaded.model, loaded.tokenizer, items, { ...OPTIONS, workers: 0 }), /sampleOrLoadTrajectorySet: workers must be a positive integer, got 0/);
 });
 
 test('pooled evaluateAccuracy returns the in-process report exactly', async () => {
