@@ -6,7 +6,8 @@
  *   otherwise the full mode that `npm run reproduce` runs.
  * - The model: $LTO_DEFAULT_MODEL, else the embedded model in the package's `datasets/model`.
  * - Trajectory sets are cached under $LTO_SETS_DIR (default `<package>/out/sets`), one folder per
- *   model and sampling settings, so a warm re-run (and every notebook after the first) loads them.
+ *   model and sampling settings, so a warm re-run (and every notebook after the first) loads them;
+ *   the trained LRMs are cached beside them (`lrmCacheDir`).
  * - `keyFigures(...)` ends a notebook: a table of its key numbers next to the paper's, carried as
  *   JSON (MIME type `application/vnd.latent-thinking.summary+json`) that `npm run reproduce`
  *   collects into out/report/summary.json.
@@ -153,6 +154,14 @@ export async function splitSet(m: NotebookModel, domain: Domain, split: 'train' 
   const set = await sampleOrLoadTrajectorySet(join(SETS_DIR, m.key, name), m.model, m.tokenizer, items, options);
   bar.finish();
   return set;
+}
+
+/**
+ * Where a model's trained LRMs are cached (trainOrLoadRewardModel, runExperiment's lrmCacheDir):
+ * keyed by their training data and options, so notebooks and warm re-runs share them.
+ */
+export function lrmCacheDir(m: NotebookModel): string {
+  return join(SETS_DIR, m.key, 'lrm');
 }
 
 /** Train / validation / test sets of a domain at the notebook sizes. */

@@ -38,6 +38,7 @@ import type { LabelledTrajectories } from '../reward/labelled-trajectories.js';
 import type { LatentRewardModel } from '../reward/reward-model.js';
 import { centreByGroups } from '../reward/question-centring.js';
 import { trainRewardModel, type TrainRewardModelOptions } from '../reward/train-reward-model.js';
+import { trainOrLoadRewardModel } from '../reward/cached-reward-model.js';
 import type { FitResult } from '../reward/fit.js';
 import { chainOfEmbedding } from '../analysis/chain-of-embedding.js';
 import { rocAuc, withinGroupAuc } from '../stats/roc.js';
@@ -98,6 +99,8 @@ export interface ExperimentOptions {
   readonly betas?: readonly number[];
   /** The reward model and its training (default: the paper's transformer LRM, 10 epochs, selection by F1 as in the paper). */
   readonly lrm?: TrainRewardModelOptions;
+  /** Folder caching the trained LRMs (trainOrLoadRewardModel): a re-run with the same sets and options loads them. */
+  readonly lrmCacheDir?: string;
   /** Bootstrap resamples for the main results (default 1000) and for the sweeps (default 200). */
   readonly bootstrapSamples?: number;
   readonly sweepBootstrapSamples?: number;
@@ -343,7 +346,7 @@ async function trainLrm(name: string, train: LabelledTrajectories, validation: L
     if (c.positives === 0 || c.negatives === 0) return `the ${name} ${split} split has ${c.positives} correct and ${c.negatives} incorrect runs; the LRM needs both`;
   }
   const lrm: TrainRewardModelOptions = { epochs: 10, selectBy: 'f1', ...options.lrm, seed: options.lrm?.seed ?? deriveSeed(seed, 'lrm', name) };
-  return trainRewardModel(train, validation, lrm);
+  return options.lrmCacheDir === undefined ? trainRewardModel(train, validation, lrm) : trainOrLoadRewardModel(options.lrmCacheDir, train, validation, lrm);
 }
 
 // ---------------------------------------------------------------------------------------------

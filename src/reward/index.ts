@@ -12,3 +12,4 @@ export * from './reward-model-files.js';
 export * from './prefix-auroc.js';
 export * from './train-reward-model.js';
 export * from './question-centring.js';
+export * from './cached-reward-model.js';

@@ -5,6 +5,9 @@
  * domain without an LRM, flat tensor counts, and bad input.
  */
 import { before, test } from 'node:test';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/tensor/backend.js';
@@ -122,6 +125,21 @@ test('cross-domain matrix: rows per training domain plus pooled; the diagonal is
   });
   // The synthetic domains share the label direction, so every LRM transfers.
   for (const row of c.auroc) for (const a of row) assert.ok(a! > 0.6);
+});
+
+test('with lrmCacheDir the LRMs are trained once and loaded after: the same result both times', async () => {
+  const cache = await mkdtemp(join(tmpdir(), 'lto-lrm-cache-'));
+  try {
+    const filled = await runExperiment(domains, { ...OPTIONS, lrmCacheDir: cache });
+    const entries = (await readdir(cache)).length;
+    assert.equal(entries, 3, 'one LRM per domain and the pooled one');
+    const loaded = await runExperiment(domains, { ...OPTIONS, lrmCacheDir: cache });
+    assert.equal((await readdir(cache)).length, entries);
+    assert.deepEqual(filled, result);
+    assert.deepEqual(loaded, result);
+  } finally {
+    await rm(cache, { recursive: true, force: true });
+  }
 });
 
 test('the same seed gives the same result; choices never depend on the test split', async () => {
