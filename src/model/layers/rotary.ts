@@ -98,10 +98,10 @@ export function rotaryTables(positions: readonly number[], nHeads: number, headS
 function swapPairs<T extends tf.Tensor>(x: T, swap: tf.Tensor2D | undefined): T {
   const shape = x.shape;
   const w = shape[shape.length - 1]!;
-  const n = swap?.shape[0];
-  if (swap === undefined || n === undefined || w % n !== 0) {
+  if (swap === undefined || w % swap.shape[0] !== 0) {
     return tf.reshape(tf.reverse(tf.reshape(x, [...shape.slice(0, -1), w / 2, 2]), -1), shape) as T;
   }
+  const n = swap.shape[0];
   if (x.rank === 2 && n === w) return tf.matMul(x as tf.Tensor2D, swap) as tf.Tensor as T;
   return tf.reshape(tf.matMul(tf.reshape(x, [-1, n]) as tf.Tensor2D, swap), shape) as T;
 }
