@@ -253,6 +253,8 @@ async function benchModel(info: Awaited<ReturnType<typeof initBackend>>, reps: n
     const c = model.config;
     const prompt = Array.from({ length: PROMPT_LENGTH }, (_, i) => (i * 7 + 3) % c.vocabSize);
     const latentNames = Array.from({ length: STEPS + 1 }, (_, t) => `latent.${t}`);
+    // (After one call: the first may build the backend's derived weight layout, which stays.)
+    model.forward([prompt], { steps: 1 }).dispose();
     const tensorsBefore = tf.memory().numTensors;
 
     /** One "think" call: forward of the prompt, latents at the last position read back, logits too. */

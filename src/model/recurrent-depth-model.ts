@@ -8,9 +8,10 @@ import * as tf from '@tensorflow/tfjs';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { parseHuginnConfig, type HuginnConfig } from './config.js';
-import { loadHuginnWeights, weightTensors, splitAttention, splitMlp, splitTensors, type BlockWeights, type HuginnWeights } from './weights.js';
+import { loadHuginnWeights, weightTensors, splitAttention, splitMlp, splitTensors, headLayoutWeights, headLayoutTensors, type BlockWeights, type HuginnWeights } from './weights.js';
+import { pairSumMatrix, type HeadLayoutContext } from './layers/head-attention.js';
 import { meanColumn, rmsNorm } from './layers/rms-norm.js';
-import { rotaryTables, disposeRotary, type RotaryTables } from './layers/rotary.js';
+import { rotaryTables, disposeRotary, headRotaryTable, type RotaryTables } from './layers/rotary.js';
 import { sandwichBlock, type BlockContext } from './layers/sandwich-block.js';
 import { KvCache, kvName, repeatRows, type KvStore } from './kv-cache.js';
 import { InitialStateSampler } from './initial-state.js';
@@ -19,7 +20,7 @@ import { selectNames, stepName, type NameSelection } from './latent-names.js';
 import { openCheckpointTensors } from '../io/checkpoint.js';
 import type { Seed } from '../tensor/random.js';
 import { weightMatMul } from './layers/weight-matmul.js';
-import { opsAreCostly } from './layers/layout.js';
+import { matMulRows, opsAreCostly } from './layers/layout.js';
 import { JUPYTER_DISPLAY, displayOf, type MimeBundle } from '../display/protocol.js';
 
 /** Large negative added to masked attention scores (finite, so fully masked rows stay finite). */
@@ -71,6 +72,28 @@ function buildRunWeights(c: HuginnConfig, w: HuginnWeights): RunWeights {
   const adapter = { stateT: tf.slice(w.adapterT, [0, 0], [h, h]), injectT: tf.slice(w.adapterT, [h, 0], [h, h]) };
   derived.push(adapter.stateT, adapter.injectT);
   return { prelude: split(w.prelude), core: split(w.core), coda: split(w.coda), adapter, derived };
+}
+
+/** The head-major inference layout (see HeadLayoutWeights) on top of a split one. */
+interface HeadRunWeights extends RunWeights {
+  /** [I; I] of the head size, shared by every call (see HeadLayoutContext). */
+  readonly pairSum: tf.Tensor2D;
+}
+
+function buildHeadRunWeights(c: HuginnConfig, split: RunWeights): HeadRunWeights {
+  const derived: tf.Tensor[] = [];
+  const withHeads = (blocks: readonly BlockWeights[]): BlockWeights[] =>
+    blocks.map((b) => {
+      const heads = headLayoutWeights(b, c.nHeads);
+      derived.push(...headLayoutTensors(heads));
+      return { ...b, heads };
+    });
+  const [prelude, core, coda] = [withHeads(split.prelude), withHeads(split.core), withHeads(split.coda)];
+  const pairSum = pairSumMatrix(c.headSize);
+  derived.push(pairSum);
+  // Built during a forward call, maybe inside a caller's tf.tidy: the copies must outlive it.
+  for (const t of derived) tf.keep(t);
+  return { prelude, core, coda, adapter: split.adapter, derived, pairSum };
 }
 
 export type PositionSelection = 'all' | 'last' | readonly number[];
@@ -129,6 +152,8 @@ export class RecurrentDepthModel {
   private readonly fused: RunWeights;
   /** [h, 1] of 1/h: the norms' mean as a matMul where ops are costly (see rmsNorm). */
   private readonly normMeanColumn: tf.Tensor2D;
+  /** The head-major layout, built at its first use (only where ops are costly). */
+  private headRun: HeadRunWeights | undefined;
 
   constructor(
     readonly config: HuginnConfig,
@@ -146,9 +171,24 @@ export class RecurrentDepthModel {
     return opsAreCostly() ? this.normMeanColumn : undefined;
   }
 
-  /** The weights to run on now: the split copies, except while a gradient is being recorded. */
+  /**
+   * The weights to run on now: the loaded ones while a gradient is being recorded; else the
+   * head-major copies where ops are costly, or the split copies.
+   */
   private layout(): RunWeights {
-    return this.run.adapter && tf.engine().isTapeOn() ? this.fused : this.run;
+    if (tf.engine().isTapeOn()) return this.fused;
+    return this.headLayoutRun() ?? this.run;
+  }
+
+  /**
+   * The head-major layout when it applies now: ops are costly (the native backend), no gradient is
+   * being recorded, and the split layout exists (it does not for trainable or very large weights).
+   * Built at the first call that needs it, so the other backends never hold its copies.
+   */
+  private headLayoutRun(): HeadRunWeights | undefined {
+    if (!opsAreCostly() || tf.engine().isTapeOn() || this.run.adapter === undefined) return undefined;
+    this.headRun ??= buildHeadRunWeights(this.config, this.run);
+    return this.headRun;
   }
 
   /** Loads config.json + safetensors (single file or sharded, f32/bf16/f16) from a folder. */
@@ -190,15 +230,16 @@ export class RecurrentDepthModel {
     return weightTensors(this.weights).reduce((s, t) => s + t.size * 4, 0);
   }
 
-  /** Bytes of the derived inference layout (split copies of fused matrices; 0 for large models). */
+  /** Bytes of the derived inference layouts (split and head-major copies; 0 for large models). */
   get derivedWeightBytes(): number {
-    return this.run.derived.reduce((s, t) => s + t.size * 4, 0);
+    return [...this.run.derived, ...(this.headRun?.derived ?? [])].reduce((s, t) => s + t.size * 4, 0);
   }
 
   dispose(): void {
     if (this.disposed) return;
     for (const t of weightTensors(this.weights)) t.dispose();
     for (const t of this.run.derived) t.dispose();
+    for (const t of this.headRun?.derived ?? []) t.dispose();
     this.normMeanColumn.dispose();
     this.disposed = true;
   }
@@ -243,7 +284,7 @@ export class RecurrentDepthModel {
     return tf.tidy(() => {
       const [b, s, h] = state.shape;
       const run = this.layout();
-      if (run.adapter) return this.injectedStep(state, tf.matMul(tf.reshape(e, [b * s, h]) as tf.Tensor2D, run.adapter.injectT), step, ctx, run);
+      if (run.adapter) return this.injectedStep(state, matMulRows(e, run.adapter.injectT), step, ctx, run);
       const joined = tf.reshape(tf.concat([state, e], 2), [b * s, 2 * h]);
       const x = tf.reshape(weightMatMul(joined as tf.Tensor2D, this.weights.adapterT), [b, s, h]) as tf.Tensor3D;
       return this.runBlocks(x, run.core, ctx, (j) => kvName('core', j, step));
@@ -252,13 +293,11 @@ export class RecurrentDepthModel {
 
   /**
    * A recurrence step with the injection e @ adapter[h:2h] precomputed (split layout only):
-   * adapter(concat(state, e)) = state @ adapter[0:h] + injection. `injection` is rows [B*S, h].
+   * adapter(concat(state, e)) = state @ adapter[0:h] + injection. `injection` is [B, S, h].
    */
-  private injectedStep(state: tf.Tensor3D, injection: tf.Tensor2D, step: number, ctx: BlockContext, run: RunWeights): tf.Tensor3D {
+  private injectedStep(state: tf.Tensor3D, injection: tf.Tensor3D, step: number, ctx: BlockContext, run: RunWeights): tf.Tensor3D {
     return tf.tidy(() => {
-      const [b, s, h] = state.shape;
-      const rows = tf.matMul(tf.reshape(state, [b * s, h]) as tf.Tensor2D, run.adapter!.stateT);
-      const x = tf.reshape(tf.add(rows, injection), [b, s, h]) as tf.Tensor3D;
+      const x = tf.add(matMulRows(state, run.adapter!.stateT), injection) as tf.Tensor3D;
       return this.runBlocks(x, run.core, ctx, (j) => kvName('core', j, step));
     });
   }
@@ -283,11 +322,16 @@ export class RecurrentDepthModel {
     const { nHeads, headSize } = this.config;
     // Where ops are costly, one full-width swap matMul replaces a reshape, a matMul and a reshape.
     const rotary = rotaryTables(positions, nHeads, headSize, this.config.ropeBase, opsAreCostly() ? nHeads * headSize : headSize);
+    // The head-major layout saves ops, which is what one row costs; at 20 rows its wider
+    // elementwise work and 5-D transposes cost more than the ops it saves (measured, tfjs-node).
+    const headRun = rows === 1 ? this.headLayoutRun() : undefined;
+    const headLayout: HeadLayoutContext | undefined = headRun && { table: headRotaryTable(positions, headSize, this.config.ropeBase), pairSum: headRun.pairSum };
     return {
       nHeads: this.config.nHeads,
       eps: this.config.normEps,
       meanColumn: this.normColumn(),
       rotary,
+      ...(headLayout ? { headLayout } : {}),
       maskBias: buildMaskBias(rows, length, past, keyMask),
       cache,
       rows,
@@ -297,6 +341,7 @@ export class RecurrentDepthModel {
 
   disposeContext(ctx: StepContext): void {
     disposeRotary(ctx.rotary as RotaryTables);
+    ctx.headLayout?.table.dispose();
     ctx.maskBias?.dispose();
   }
 
@@ -343,8 +388,8 @@ export class RecurrentDepthModel {
         const out = this.prelude(e0, preludeCtx);
         if (selection.fixed.has('prelude.out')) keepRecord('prelude.out', runs === 1 ? out : repeatRows(out, runs));
         if (adapter) {
-          const injection = tf.matMul(tf.reshape(out, [batch * length, c.nEmbd]) as tf.Tensor2D, adapter.injectT);
-          return runs === 1 ? injection : (tf.reshape(repeatRows(tf.reshape(injection, [batch, length * c.nEmbd]), runs), [rows * length, c.nEmbd]) as tf.Tensor2D);
+          const injection = matMulRows(out, adapter.injectT);
+          return runs === 1 ? injection : repeatRows(injection, runs);
         }
         return runs === 1 ? out : repeatRows(out, runs);
       });
@@ -365,7 +410,7 @@ export class RecurrentDepthModel {
       this.recordStep(selection, 0, state, ctx, keepRecord, positions);
       for (let t = 1; t <= steps; t++) {
         const input = this.perturbState(state, t, noise, undefined, tokenMask);
-        const next = adapter ? this.injectedStep(input, e as tf.Tensor2D, t, ctx, run) : this.coreStep(input, e as tf.Tensor3D, t, ctx);
+        const next = adapter ? this.injectedStep(input, e as tf.Tensor3D, t, ctx, run) : this.coreStep(input, e as tf.Tensor3D, t, ctx);
         if (input !== state) input.dispose();
         state.dispose();
         state = next;

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { HuginnConfig } from './config.js';
 import type { TensorSource } from '../io/checkpoint.js';
+import { headAttentionTensors, headAttentionWeights, type HeadAttentionWeights } from './layers/head-attention.js';
 
 export interface AttentionWeights {
   /** Fused projection, [h, 3h]: columns [Q | K | V]. */
@@ -48,6 +49,19 @@ export interface BlockWeights {
   readonly norm3: tf.Tensor1D;
   readonly norm4: tf.Tensor1D;
   readonly attn: AttentionWeights;
+  readonly mlp: MlpWeights;
+  /** Optional head-major copy for the native backend (see `HeadLayoutWeights`); used when the call provides its tables. */
+  readonly heads?: HeadLayoutWeights;
+}
+
+/**
+ * A block's weights in the head-major layout (layers/head-attention.ts), for the native backend
+ * without a gradient tape: attention per head with the rotary pair swap and norm1's weight folded
+ * in, and an MLP whose gate and up halves carry norm3's weight in their rows. The norms before
+ * them then skip their multiply.
+ */
+export interface HeadLayoutWeights {
+  readonly attn: HeadAttentionWeights;
   readonly mlp: MlpWeights;
 }
 
@@ -204,6 +218,22 @@ export function splitAttention(w: AttentionWeights): SplitAttentionWeights {
 export function splitMlp(w: MlpWeights): { gateT: tf.Tensor2D; upT: tf.Tensor2D } {
   const inter = w.projT.shape[0];
   return { gateT: columns(w.fcT, 0, inter), upT: columns(w.fcT, inter, inter) };
+}
+
+/** The head-major copy of a block (`HeadLayoutWeights`); the output projections stay shared. */
+export function headLayoutWeights(w: BlockWeights, nHeads: number): HeadLayoutWeights {
+  const attn = headAttentionWeights(w.attn.wqkvT, w.attn.qkBias, w.attn.projT, w.norm1, nHeads);
+  const inter = w.mlp.projT.shape[0];
+  const [gateT, upT] = tf.tidy(() => {
+    const fc = tf.mul(w.mlp.fcT, tf.reshape(w.norm3, [-1, 1])) as tf.Tensor2D;
+    return [columns(fc, 0, inter), columns(fc, inter, inter)];
+  });
+  return { attn, mlp: { fcT: w.mlp.fcT, projT: w.mlp.projT, split: { gateT, upT } } };
+}
+
+/** The tensors created for a head-major copy (for disposal and byte counts). */
+export function headLayoutTensors(w: HeadLayoutWeights): tf.Tensor[] {
+  return [...headAttentionTensors(w.attn), w.mlp.split!.gateT, w.mlp.split!.upT];
 }
 
 /** The tensors of a split layout (for disposal and byte counts). */

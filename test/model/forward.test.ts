@@ -27,7 +27,11 @@ useSyntheticModel((m) => {
 
 /** Runs forward, hands the result to `fn`, and disposes it. */
 function withForward<R>(ids: readonly (readonly number[])[], options: ForwardOptions, fn: (r: ForwardResult) => R): R {
-  const r = model.forward(ids, options);
+  return withForwardOf(model, ids, options, fn);
+}
+
+function withForwardOf<R>(m: RecurrentDepthModel, ids: readonly (readonly number[])[], options: ForwardOptions, fn: (r: ForwardResult) => R): R {
+  const r = m.forward(ids, options);
   try {
     return fn(r);
   } finally {
@@ -159,7 +163,7 @@ describe('recording', () => {
   });
 });
 
-describe("the native backend's layer layout (fewer ops: full-width rotary swap, unfused bias, the norms' mean as a matMul)", () => {
+describe("the native backend's layer layout (fewer ops: head-major attention with the rotation folded in, the norms' mean as a matMul)", () => {
   /** Runs `fn` with opsAreCostly() forced to `costly`, restoring the backend's answer after. */
   function withLayout<R>(costly: boolean, fn: () => R): R {
     forceCostlyOps(costly);
@@ -177,6 +181,21 @@ describe("the native backend's layer layout (fewer ops: full-width rotary swap, 
     const plain = withLayout(false, () => withForward(ids, options, read));
     const costly = withLayout(true, () => withForward(ids, options, read));
     plain.forEach((expected, i) => assertClose(costly[i]!, expected, 1e-4, options.record![i] ?? 'logits'));
+  });
+
+  test('the head-major copies are built at the first call that needs them, and survive a caller\'s tf.tidy', async () => {
+    const fresh = await loadSyntheticModel();
+    try {
+      const splitBytes = fresh.model.derivedWeightBytes;
+      withLayout(false, () => fresh.model.forward([PROMPT], { steps: 1 }).dispose());
+      assert.equal(fresh.model.derivedWeightBytes, splitBytes, 'not built for the default layout');
+      const first = withLayout(true, () => tf.tidy(() => values(fresh.model.forward([PROMPT], { steps: T, seed: 2 }).logits!)));
+      assert.ok(fresh.model.derivedWeightBytes > splitBytes, 'built for the native layout');
+      const again = withLayout(true, () => withForwardOf(fresh.model, [PROMPT], { steps: T, seed: 2 }, (r) => values(r.logits!)));
+      assert.deepEqual(again, first, 'the copies built inside tf.tidy are still alive');
+    } finally {
+      await fresh.close();
+    }
   });
 
   test('greedy generation with the KV cache gives the same tokens, and repeated calls do not grow the tensor count', () => {

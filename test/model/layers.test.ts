@@ -9,10 +9,12 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/tensor/backend.js';
 import { Rng } from '../../src/tensor/random.js';
 import { meanColumn, rmsNorm } from '../../src/model/layers/rms-norm.js';
-import { applyRotary, inverseFrequencies, rotate, rotaryHalf, rotaryTables, disposeRotary } from '../../src/model/layers/rotary.js';
+import { applyRotary, headRotaryTable, inverseFrequencies, rotate, rotaryHalf, rotaryTables, disposeRotary } from '../../src/model/layers/rotary.js';
 import { gatedMlp } from '../../src/model/layers/gated-mlp.js';
 import { attention } from '../../src/model/layers/attention.js';
-import { sandwichBlock } from '../../src/model/layers/sandwich-block.js';
+import { sandwichBlock, type BlockContext } from '../../src/model/layers/sandwich-block.js';
+import { pairSumMatrix } from '../../src/model/layers/head-attention.js';
+import { headLayoutTensors, headLayoutWeights } from '../../src/model/weights.js';
 import { buildMaskBias } from '../../src/model/recurrent-depth-model.js';
 import { KvCache } from '../../src/model/kv-cache.js';
 import type { AttentionWeights, BlockWeights, MlpWeights } from '../../src/model/weights.js';
@@ -527,6 +529,122 @@ describe('sandwichBlock', () => {
     tf.dispose([x, y, y2, maskBias!, w.norm1, w.norm2, w.norm3, w.norm4, w.mlp.fcT, w.mlp.projT]);
     disposeAttention(w.attn);
     disposeRotary(rotary);
+  });
+});
+
+describe("sandwichBlock in the native backend's head-major layout (w.heads, ctx.headLayout)", () => {
+  const heads = 2;
+  const h = 8;
+  const hs = h / heads;
+  const inter = 5;
+  const eps = 1e-6;
+  const base = 10000;
+
+  /** A random block, its plain-JS output for one sequence, and its tensors with the head-major copy. */
+  function randomBlock(seed: number) {
+    const rng = new Rng(seed);
+    const jw: JsAttention = { wqkv: randomMatrix(rng, 3 * h, h), bias: randomVector(rng, 2 * h), proj: randomMatrix(rng, h, h) };
+    const fc = randomMatrix(rng, 2 * inter, h);
+    const proj = randomMatrix(rng, h, inter);
+    const norms = [0, 1, 2, 3].map(() => randomVector(rng, h, 1, 0.3));
+    const js = (xs: readonly (readonly number[])[], keyMask?: readonly number[]): number[][] => {
+      const a = jsAttention(xs.map((x) => jsRmsNorm(x, norms[0]!, eps)), jw, heads, base, keyMask);
+      return xs.map((x, s) => {
+        const x1 = jsRmsNorm(x.map((v, i) => v + a[s]![i]!), norms[1]!, eps);
+        const m = jsMlp(jsRmsNorm(x1, norms[2]!, eps), fc, proj);
+        return jsRmsNorm(x1.map((v, i) => v + m[i]!), norms[3]!, eps);
+      });
+    };
+    const plain: BlockWeights = {
+      norm1: tf.tensor1d(norms[0]!),
+      norm2: tf.tensor1d(norms[1]!),
+      norm3: tf.tensor1d(norms[2]!),
+      norm4: tf.tensor1d(norms[3]!),
+      attn: attentionWeights(jw),
+      mlp: { fcT: transposedTensor(fc), projT: transposedTensor(proj) },
+    };
+    const w: BlockWeights = { ...plain, heads: headLayoutWeights(plain, heads) };
+    const dispose = (): void => {
+      tf.dispose([plain.norm1, plain.norm2, plain.norm3, plain.norm4, plain.mlp.fcT, plain.mlp.projT, ...headLayoutTensors(w.heads!)]);
+      disposeAttention(plain.attn);
+    };
+    return { rng, js, w, dispose };
+  }
+
+  /** Runs `fn` with a head-layout context for the positions (tables disposed after). */
+  function withContext<R>(positions: number[], rows: number, past: number, keyMask: number[][] | undefined, cache: KvCache | undefined, fn: (ctx: BlockContext) => R): R {
+    const rotary = rotaryTables(positions, heads, hs, base);
+    const maskBias = buildMaskBias(rows, positions.length, past, keyMask);
+    const headLayout = { table: headRotaryTable(positions, hs, base), pairSum: pairSumMatrix(hs) };
+    try {
+      return fn({ nHeads: heads, rotary, maskBias, eps, cache, headLayout });
+    } finally {
+      disposeRotary(rotary);
+      tf.dispose([headLayout.table, headLayout.pairSum, ...(maskBias ? [maskBias] : [])]);
+    }
+  }
+
+  test('the head-major table holds [cos | signed sin] per position, q rows scaled by 1/sqrt(hs), like the default tables', () => {
+    const positions = [0, 3, 7];
+    const table = headRotaryTable(positions, hs, base);
+    const rotary = rotaryTables(positions, heads, hs, base);
+    assert.deepEqual(table.shape, [2, 1, 3, 2 * hs]);
+    const t = values(table);
+    const [cos, sin] = [values(rotary.cos), values(rotary.sin)]; // [S, 2h]: q heads then k heads
+    for (let which = 0; which < 2; which++) {
+      for (let row = 0; row < 3; row++) {
+        for (let d = 0; d < hs; d++) {
+          const col = which * h + d; // first head of the q or k half
+          assert.equal(t[(which * 3 + row) * 2 * hs + d], cos[row * 2 * h + col], `cos ${which} ${row} ${d}`);
+          assert.equal(t[(which * 3 + row) * 2 * hs + hs + d], sin[row * 2 * h + col], `sin ${which} ${row} ${d}`);
+        }
+      }
+    }
+    table.dispose();
+    disposeRotary(rotary);
+  });
+
+  test('a batch of 2 with a left-padding mask equals the plain-JS block at the real positions; without and with a cache', () => {
+    const S = 4;
+    const { rng, js, w, dispose } = randomBlock(77);
+    const xs = [0, 1].map(() => Array.from({ length: S }, () => randomVector(rng, h, 0, 2)));
+    const keyMask = [
+      [1, 1, 1, 1],
+      [0, 1, 1, 1],
+    ];
+    const x = tf.tensor3d(xs);
+    const cache = new KvCache();
+    const [y, yCached] = withContext([0, 1, 2, 3], 2, 0, keyMask, undefined, (ctx) => [sandwichBlock(x, w, ctx, 'core.1.0'), sandwichBlock(x, w, { ...ctx, cache }, 'core.1.0')]);
+    const got = values(y!);
+    assertClose(got.subarray(0, S * h), js(xs[0]!, keyMask[0]).flat(), 1e-4, 'row 0');
+    assertClose(got.subarray(S * h + h), js(xs[1]!, keyMask[1]).slice(1).flat(), 1e-4, 'row 1, real positions');
+    assertClose(values(yCached!), got, 1e-6, 'with a cache');
+    const entry = cache.get('core.1.0')!;
+    assert.deepEqual(entry.keysT.shape, [2, heads, hs, S], 'keys stored transposed, as in the default layout');
+    assert.deepEqual(entry.values.shape, [2, heads, S, hs]);
+    cache.dispose();
+    tf.dispose([x, y!, yCached!]);
+    dispose();
+  });
+
+  test('with a past (KV cache), a new position equals the full-sequence computation, and the entries match the default layout', () => {
+    const { rng, js, w, dispose } = randomBlock(78);
+    const xs = Array.from({ length: 3 }, () => randomVector(rng, h, 0, 2));
+    const headCache = new KvCache();
+    const plainCache = new KvCache();
+    const { heads: _heads, ...plain } = w;
+    const x1 = tf.tensor3d([xs.slice(0, 2)]);
+    const x2 = tf.tensor3d([xs.slice(2)]);
+    const ys = withContext([0, 1], 1, 0, undefined, headCache, (ctx) => [sandwichBlock(x1, w, ctx, 'c'), sandwichBlock(x1, plain, { ...ctx, cache: plainCache }, 'c')]);
+    const next = withContext([2], 1, 2, undefined, headCache, (ctx) => [sandwichBlock(x2, w, ctx, 'c'), sandwichBlock(x2, plain, { ...ctx, cache: plainCache }, 'c')]);
+    assertClose(values(next[0]!), js(xs)[2]!, 1e-4, 'cached position 2');
+    for (const part of ['keysT', 'values'] as const) {
+      assertClose(values(headCache.get('c')![part]), values(plainCache.get('c')![part]), 1e-5, `cache ${part}`);
+    }
+    headCache.dispose();
+    plainCache.dispose();
+    tf.dispose([x1, x2, ...ys, ...next]);
+    dispose();
   });
 });
 

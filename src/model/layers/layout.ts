@@ -14,6 +14,19 @@ export function permute<T extends tf.Tensor>(x: tf.Tensor, perm: readonly number
 }
 
 /**
+ * x [B, ..., k] times w [k, n]. libtensorflow runs a batched matMul against a 2-D operand as one
+ * product per matrix of x: for B = 1 the batched product saves two reshapes (each a libtensorflow
+ * call); for more rows one product on the rows [B*..., k] is faster (measured on tfjs-node,
+ * B = 20, 48 x 128 x 512: 0.90 ms against 1.65 ms).
+ */
+export function matMulRows<T extends tf.Tensor>(x: T, w: tf.Tensor2D): T {
+  const shape = x.shape;
+  if (shape[0] === 1 || x.rank === 2) return tf.matMul(x, w) as T;
+  const k = shape[shape.length - 1]!;
+  return tf.tidy(() => tf.reshape(tf.matMul(tf.reshape(x, [-1, k]) as tf.Tensor2D, w), [...shape.slice(0, -1), w.shape[1]]) as T);
+}
+
+/**
  * Whether every op is a call with a fixed cost that dwarfs small arithmetic: true on the native
  * backend (tfjs-node), where even a reshape or a mean's axis tensor is a libtensorflow call of
  * tens of microseconds. The layers then prefer fewer ops; on wasm and cpu a reshape is free and a

@@ -91,6 +91,32 @@ export function rotaryTables(positions: readonly number[], nHeads: number, headS
 }
 
 /**
+ * The table of the head-major attention layout (head-attention.ts), one head wide (every head
+ * rotates alike): [2, 1, S, 2hs], for q then k, each row [cos | signed sin] of its position; the
+ * q rows times the attention scale 1/sqrt(hs).
+ */
+export function headRotaryTable(positions: readonly number[], headSize: number, base: number): tf.Tensor4D {
+  const inv = inverseFrequencies(headSize, base);
+  const scale = 1 / Math.sqrt(headSize);
+  const n = positions.length;
+  const width = 2 * headSize;
+  const table = new Float32Array(2 * n * width);
+  positions.forEach((pos, row) => {
+    for (let i = 0; i < headSize / 2; i++) {
+      const angle = Math.fround(pos * inv[i]!);
+      const c = Math.cos(angle);
+      const s = Math.sin(angle);
+      const entries: [number, number][] = [[2 * i, c], [2 * i + 1, c], [headSize + 2 * i, -s], [headSize + 2 * i + 1, s]];
+      for (const [col, value] of entries) {
+        table[row * width + col] = value * scale;
+        table[(n + row) * width + col] = value;
+      }
+    }
+  });
+  return tf.tensor4d(table, [2, 1, n, width]);
+}
+
+/**
  * x with the members of every pair (2i, 2i+1) of the last axis exchanged; x [..., w]. Pairs never
  * straddle an even-sized group, so a swap matrix of any even size n dividing w applies to the
  * rows of x cut into groups of n (one matMul, no reshape, when n = w and x is 2-D).
