@@ -482,37 +482,48 @@ describe('attention', () => {
 // Sandwich block
 // ---------------------------------------------------------------------------------------------
 
+/** A random sandwich block: its plain-JS output for one sequence, and its tensors (with the head-major copy). */
+function randomSandwich(seed: number, h: number, heads: number, inter: number, eps: number, base: number) {
+  const rng = new Rng(seed);
+  const jw: JsAttention = { wqkv: randomMatrix(rng, 3 * h, h), bias: randomVector(rng, 2 * h), proj: randomMatrix(rng, h, h) };
+  const fc = randomMatrix(rng, 2 * inter, h);
+  const proj = randomMatrix(rng, h, inter);
+  const norms = [0, 1, 2, 3].map(() => randomVector(rng, h, 1, 0.3));
+  /** x1 = n2(x + Attn(n1 x)); y = n4(x1 + MLP(n3 x1)), in plain JS. */
+  const js = (xs: readonly (readonly number[])[], keyMask?: readonly number[]): number[][] => {
+    const a = jsAttention(xs.map((x) => jsRmsNorm(x, norms[0]!, eps)), jw, heads, base, keyMask);
+    return xs.map((x, s) => {
+      const x1 = jsRmsNorm(x.map((v, i) => v + a[s]![i]!), norms[1]!, eps);
+      const m = jsMlp(jsRmsNorm(x1, norms[2]!, eps), fc, proj);
+      return jsRmsNorm(x1.map((v, i) => v + m[i]!), norms[3]!, eps);
+    });
+  };
+  const plain: BlockWeights = {
+    norm1: tf.tensor1d(norms[0]!),
+    norm2: tf.tensor1d(norms[1]!),
+    norm3: tf.tensor1d(norms[2]!),
+    norm4: tf.tensor1d(norms[3]!),
+    attn: attentionWeights(jw),
+    mlp: { fcT: transposedTensor(fc), projT: transposedTensor(proj) },
+  };
+  const withHeads: BlockWeights = { ...plain, heads: headLayoutWeights(plain, heads) };
+  const dispose = (): void => {
+    tf.dispose([plain.norm1, plain.norm2, plain.norm3, plain.norm4, plain.mlp.fcT, plain.mlp.projT, ...headLayoutTensors(withHeads.heads!)]);
+    disposeAttention(plain.attn);
+  };
+  return { rng, js, plain, withHeads, dispose };
+}
+
 describe('sandwichBlock', () => {
   test('x1 = n2(x + Attn(n1 x)); y = n4(x1 + MLP(n3 x1)) against plain JS, and the cache entry is stored', () => {
     const heads = 2;
     const h = 4;
-    const inter = 3;
     const S = 3;
     const eps = 1e-6;
     const base = 10000;
-    const rng = new Rng(55);
-    const jw: JsAttention = { wqkv: randomMatrix(rng, 3 * h, h), bias: randomVector(rng, 2 * h), proj: randomMatrix(rng, h, h) };
-    const fc = randomMatrix(rng, 2 * inter, h);
-    const proj = randomMatrix(rng, h, inter);
-    const norms = [0, 1, 2, 3].map(() => randomVector(rng, h, 1, 0.3));
+    const { rng, js, plain: w, dispose } = randomSandwich(55, h, heads, 3, eps, base);
     const xs = Array.from({ length: S }, () => randomVector(rng, h, 0, 2));
-
-    // Plain JS.
-    const a = jsAttention(xs.map((x) => jsRmsNorm(x, norms[0]!, eps)), jw, heads, base);
-    const x1 = xs.map((x, s) => jsRmsNorm(x.map((v, i) => v + a[s]![i]!), norms[1]!, eps));
-    const expected = x1.map((r) => {
-      const m = jsMlp(jsRmsNorm(r, norms[2]!, eps), fc, proj);
-      return jsRmsNorm(r.map((v, i) => v + m[i]!), norms[3]!, eps);
-    });
-
-    const w: BlockWeights = {
-      norm1: tf.tensor1d(norms[0]!),
-      norm2: tf.tensor1d(norms[1]!),
-      norm3: tf.tensor1d(norms[2]!),
-      norm4: tf.tensor1d(norms[3]!),
-      attn: attentionWeights(jw),
-      mlp: { fcT: transposedTensor(fc), projT: transposedTensor(proj) },
-    };
+    const expected = js(xs);
     const rotary = rotaryTables([0, 1, 2], heads, h / heads, base);
     const maskBias = buildMaskBias(1, S, 0, undefined);
     const cache = new KvCache();
@@ -526,8 +537,8 @@ describe('sandwichBlock', () => {
     const y2 = sandwichBlock(x, w, { nHeads: heads, rotary, maskBias, eps, cache: undefined }, 'core.1.0');
     assert.deepEqual(values(y2), values(y));
     cache.dispose();
-    tf.dispose([x, y, y2, maskBias!, w.norm1, w.norm2, w.norm3, w.norm4, w.mlp.fcT, w.mlp.projT]);
-    disposeAttention(w.attn);
+    tf.dispose([x, y, y2, maskBias!]);
+    dispose();
     disposeRotary(rotary);
   });
 });
@@ -539,37 +550,6 @@ describe("sandwichBlock in the native backend's head-major layout (w.heads, ctx.
   const inter = 5;
   const eps = 1e-6;
   const base = 10000;
-
-  /** A random block, its plain-JS output for one sequence, and its tensors with the head-major copy. */
-  function randomBlock(seed: number) {
-    const rng = new Rng(seed);
-    const jw: JsAttention = { wqkv: randomMatrix(rng, 3 * h, h), bias: randomVector(rng, 2 * h), proj: randomMatrix(rng, h, h) };
-    const fc = randomMatrix(rng, 2 * inter, h);
-    const proj = randomMatrix(rng, h, inter);
-    const norms = [0, 1, 2, 3].map(() => randomVector(rng, h, 1, 0.3));
-    const js = (xs: readonly (readonly number[])[], keyMask?: readonly number[]): number[][] => {
-      const a = jsAttention(xs.map((x) => jsRmsNorm(x, norms[0]!, eps)), jw, heads, base, keyMask);
-      return xs.map((x, s) => {
-        const x1 = jsRmsNorm(x.map((v, i) => v + a[s]![i]!), norms[1]!, eps);
-        const m = jsMlp(jsRmsNorm(x1, norms[2]!, eps), fc, proj);
-        return jsRmsNorm(x1.map((v, i) => v + m[i]!), norms[3]!, eps);
-      });
-    };
-    const plain: BlockWeights = {
-      norm1: tf.tensor1d(norms[0]!),
-      norm2: tf.tensor1d(norms[1]!),
-      norm3: tf.tensor1d(norms[2]!),
-      norm4: tf.tensor1d(norms[3]!),
-      attn: attentionWeights(jw),
-      mlp: { fcT: transposedTensor(fc), projT: transposedTensor(proj) },
-    };
-    const w: BlockWeights = { ...plain, heads: headLayoutWeights(plain, heads) };
-    const dispose = (): void => {
-      tf.dispose([plain.norm1, plain.norm2, plain.norm3, plain.norm4, plain.mlp.fcT, plain.mlp.projT, ...headLayoutTensors(w.heads!)]);
-      disposeAttention(plain.attn);
-    };
-    return { rng, js, w, dispose };
-  }
 
   /** Runs `fn` with a head-layout context for the positions (tables disposed after). */
   function withContext<R>(positions: number[], rows: number, past: number, keyMask: number[][] | undefined, cache: KvCache | undefined, fn: (ctx: BlockContext) => R): R {
@@ -606,7 +586,7 @@ describe("sandwichBlock in the native backend's head-major layout (w.heads, ctx.
 
   test('a batch of 2 with a left-padding mask equals the plain-JS block at the real positions; without and with a cache', () => {
     const S = 4;
-    const { rng, js, w, dispose } = randomBlock(77);
+    const { rng, js, withHeads: w, dispose } = randomSandwich(77, h, heads, inter, eps, base);
     const xs = [0, 1].map(() => Array.from({ length: S }, () => randomVector(rng, h, 0, 2)));
     const keyMask = [
       [1, 1, 1, 1],
@@ -628,11 +608,10 @@ describe("sandwichBlock in the native backend's head-major layout (w.heads, ctx.
   });
 
   test('with a past (KV cache), a new position equals the full-sequence computation, and the entries match the default layout', () => {
-    const { rng, js, w, dispose } = randomBlock(78);
+    const { rng, js, plain, withHeads: w, dispose } = randomSandwich(78, h, heads, inter, eps, base);
     const xs = Array.from({ length: 3 }, () => randomVector(rng, h, 0, 2));
     const headCache = new KvCache();
     const plainCache = new KvCache();
-    const { heads: _heads, ...plain } = w;
     const x1 = tf.tensor3d([xs.slice(0, 2)]);
     const x2 = tf.tensor3d([xs.slice(2)]);
     const ys = withContext([0, 1], 1, 0, undefined, headCache, (ctx) => [sandwichBlock(x1, w, ctx, 'c'), sandwichBlock(x1, plain, { ...ctx, cache: plainCache }, 'c')]);
