@@ -1,25 +1,25 @@
 /**
  * Attention in the head-major layout, for the native backend (tfjs-node) without a gradient tape,
  * on one row (the model uses it for single-run calls; it is correct for any batch).
- * There every op is a libtensorflow call with a fixed cost (about 15 us measured, a reshape or a
- * small add as much as a 48 x 128 x 128 matMul), and the default layout spends most of its ops on
- * bookkeeping: rows [B*S, h] in and out, bias adds, a swap matMul and two multiplies per rotation,
- * reshapes and transposes into heads. Here q and k come out of one matMul on x [B, S, h], with
- * the rotation folded in:
+ * There every op is a libtensorflow call with a fixed cost (measured: 15-20 us for a reshape or a
+ * 48 x 128 add, against about 40 us for a 48 x 128 x 128 matMul), and the default layout spends
+ * most of its ops on bookkeeping: rows [B*S, h] in and out, bias adds, a swap matMul and two
+ * multiplies per rotation, reshapes and transposes into heads. Here q and k come out of one matMul
+ * on x [B, S, h], with the rotation folded in:
  *
  *   rotate(q) = q * cos + swapPairs(q) * sin = ([q | swapPairs(q)] * [cos | sin]) [I; I]
  *   [q | swapPairs(q)] = x [Wq | Wq P] + [bq | bq P]      (P swaps the columns of each pair)
  *
  * per head: x [Wq|WqP (head 0) | ... | Wk|WkP (head 0) | ...] (a 3-D matMul for one row, see
- * matMulRows) is viewed as [B, S, 2, heads, 2hs],
- * moved to [B, 2, heads, S, 2hs], biased, multiplied by the table [cos | sin] of each position and
- * summed over its halves by a [2hs, hs] matMul, then unstacked into q and k [B, heads, S, hs]: 7
- * ops where the default layout takes 16. The block's first norm weight is folded into the rows of
- * the projections (rmsNorm then skips its multiply). Without a cache the scores multiply by the
- * transposed keys directly; with one the keys are stored transposed ([B, heads, hs, L], the cache
- * layout). Per-head matMuls broadcasting x against [heads, h, 2hs] weights would take fewer ops
- * still, but libtensorflow runs them about 1.7x slower than one wide matMul with a reshape and a
- * transpose (measured, 1 x 48 x 128 into 4 heads of 64).
+ * matMulRows) is viewed as [B, S, 2, heads, 2hs], moved to [B, 2, heads, S, 2hs], biased,
+ * multiplied by the table [cos | sin] of each position, summed over its halves by a [2hs, hs]
+ * matMul, and unstacked into q and k [B, heads, S, hs]: 7 ops where the default layout takes 16.
+ * The block's first norm weight is folded into the rows of the projections (rmsNorm then skips
+ * its multiply). Without a cache the scores multiply by the transposed keys directly; with one
+ * the keys are stored transposed ([B, heads, hs, L], the cache layout). Per-head matMuls
+ * broadcasting x against [heads, h, 2hs] weights would take fewer ops still, but libtensorflow
+ * runs them about 1.7x slower than one wide matMul with a reshape and a transpose (measured,
+ * 1 x 48 x 128 into 4 heads of 64).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KvEntry } from '../kv-cache.js';
