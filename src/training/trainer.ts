@@ -265,6 +265,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       if (!Number.isFinite(lastLoss)) throw new Error(`training diverged at step ${step} (loss ${lastLoss}); lower the learning rate`);
       step += 1;
       options.onProgress?.({ step, steps: tc.steps, loss: lastLoss, gradNorm, learningRate: lr, maxDifficulty, recurrence: noGrad + withGrad, secondsPerStep: (Date.now() - started) / 1000 });
+      // One turn of the event loop per step, so that a signal handler (lto train's Ctrl-C) or a
+      // timer can set the stop flag now rather than at the next checkpoint's file writes.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const stop = options.shouldStop?.() ?? false;
       if (step % tc.checkpointEvery === 0 || step === tc.steps || stop) await save();
       if (stop) break;

@@ -79,6 +79,25 @@ test('training interrupted and resumed gives exactly the weights of an uninterru
   for (const [name, values] of a) assert.deepEqual(b.get(name), values, name);
 });
 
+test('a stop requested from the event loop (a signal handler, a timer) takes effect after the current step, not at the next checkpoint', async () => {
+  let requested = false;
+  const dir = join(root, 'stop-from-event-loop');
+  const result = await train({
+    outDir: dir,
+    train: items,
+    config: { ...TINY, steps: 40, checkpointEvery: 1000 },
+    resume: false,
+    // Like lto train's SIGINT handler: the flag is set by a callback the event loop runs.
+    onProgress: (p) => {
+      if (p.step === 2) setImmediate(() => (requested = true));
+    },
+    shouldStop: () => requested,
+  });
+  assert.equal(result.step, 2);
+  assert.equal(result.finished, false);
+  assert.equal(JSON.parse(readFileSync(join(dir, 'training-state.json'), 'utf8')).step, 2, 'a checkpoint was written where it stopped');
+});
+
 test('resuming with a different configuration is refused', async () => {
   const dir = join(root, 'resume-straight');
   await assert.rejects(train({ outDir: dir, train: items, config: { ...TINY, batchSize: 5 }, resume: true }), /trained with a different configuration/);
