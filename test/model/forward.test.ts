@@ -189,7 +189,7 @@ describe("the native backend's layer layout (fewer ops: head-major attention wit
       const splitBytes = fresh.model.derivedWeightBytes;
       withLayout(false, () => fresh.model.forward([PROMPT], { steps: 1 }).dispose());
       assert.equal(fresh.model.derivedWeightBytes, splitBytes, 'not built for the default layout');
-      const first = withLayout(true, () => tf.tidy(() => values(fresh.model.forward([PROMPT], { steps: T, seed: 2 }).logits!)));
+      const first = withLayout(true, () => tf.tidy(() => withForwardOf(fresh.model, [PROMPT], { steps: T, seed: 2 }, (r) => values(r.logits!))));
       assert.ok(fresh.model.derivedWeightBytes > splitBytes, 'built for the native layout');
       const again = withLayout(true, () => withForwardOf(fresh.model, [PROMPT], { steps: T, seed: 2 }, (r) => values(r.logits!)));
       assert.deepEqual(again, first, 'the copies built inside tf.tidy are still alive');
