@@ -14,7 +14,7 @@ import { loadSavedTrajectories } from '../thoughts/saved-parts.js';
 import { UsageError } from './options.js';
 
 export const ANALYZE_USAGE = `  lto analyze [--model DIR] [--split S] [--domain D] [--runs N] [--steps T] [--limit N] [--seed S]
-      [--init-scale X] [--noise X] [--noise-type T] [--sets DIR] [--workers N] --json
+      [--init-scale X] [--noise X] [--noise-type T] [--sets DIR] [--workers N] [--tasks DIR] --json
                                       per-step metrics (correct vs incorrect) and probe AUROC per domain;
                                       trajectory sets are sampled once and cached in --sets (default out/sets);
                                       --workers N samples in N worker threads (default 1 = in-process; 2 on a 2-core machine)

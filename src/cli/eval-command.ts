@@ -7,9 +7,10 @@ import { readTaskJsonl } from '../tasks/jsonl.js';
 import { DEFAULT_TASKS_DIR } from './train-command.js';
 import { noiseOption, openGenerationPool, splitAndDomains, workersOption } from './options.js';
 
-export const EVAL_USAGE = `  lto eval [--model DIR] [--split S] [--domain D] [--steps T] [--runs N] [--limit N] [--init-scale X] [--noise X] [--noise-type fixed|geom|sqrt|line|chi] [--seed S] [--workers N] --json
+export const EVAL_USAGE = `  lto eval [--model DIR] [--split S] [--domain D] [--steps T] [--runs N] [--limit N] [--init-scale X] [--noise X] [--noise-type fixed|geom|sqrt|line|chi] [--seed S] [--workers N] [--tasks DIR] --json
                                       accuracy (single run) and pass@N over N runs with different initial states;
-                                      --workers N generates in N worker threads (default 1 = in-process; 2 on a 2-core machine)`;
+                                      --workers N generates in N worker threads (default 1 = in-process; 2 on a 2-core machine);
+                                      --tasks DIR reads DIR/DOMAIN/SPLIT.jsonl instead of datasets/tasks`;
 
 export interface EvalArgs {
   readonly model?: string;

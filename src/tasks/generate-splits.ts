@@ -19,7 +19,7 @@ import { DEFAULT_SPLIT_SIZES, DEFAULT_TASK_SEED, SPLIT_NAMES, type SplitName, bu
 import { DIFFICULTIES, DOMAINS, type Domain, MAX_QUESTION_CHARS, MAX_TARGET_CHARS, TASK_CHARACTERS } from './task.js';
 
 /** Bump whenever generated text could change (generators, split logic, serialisation). */
-export const TASK_GENERATOR_VERSION = 4;
+export const TASK_GENERATOR_VERSION = 5;
 
 export interface TaskFileEntry {
   domain: Domain;

@@ -73,7 +73,7 @@ export function checkCode(task: GeneratedTask): string[] {
   const first = /^([a-d])=(\d+)$/.exec(parts.shift() ?? '');
   if (first === null) return ['bad first statement'];
   env.set(first[1]!, Number(first[2]));
-  const trace: string[] = [`${first[1]!}=${first[2]!}.`];
+  const trace: string[] = [`${first[1]!}${first[2]!}.`];
   for (const statement of parts) {
     const m = /^([a-d])=([a-d])([+*-])([a-d]|\d+)$/.exec(statement);
     if (m === null) return [...problems, `bad statement ${JSON.stringify(statement)}`];
@@ -83,12 +83,12 @@ export function checkCode(task: GeneratedTask): string[] {
     if (vy === undefined || vz === undefined) return [...problems, `undefined variable in ${statement}`];
     const v = op === '+' ? vy + vz : op === '-' ? vy - vz : vy * vz;
     if (!inRange(v)) problems.push(`value ${v} out of 0..99`);
-    const lookups = /\d/.test(z) ? `${y}=${vy}` : `${y}=${vy} ${z}=${vz}`;
+    const lookups = /\d/.test(z) ? `${y}${vy}` : `${y}${vy} ${z}${vz}`;
     env.set(target, v);
-    trace.push(`${lookups} ${vy}${op}${vz}=${v} ${target}=${v}.`);
+    trace.push(`${lookups} ${vy}${op}${vz}=${v} ${target}${v}.`);
   }
   const answer = env.get(query[1]!);
-  trace.push(`${query[1]!}=${answer}.`);
+  trace.push(`${query[1]!}${answer}.`);
   if (parts.length !== task.difficulty) problems.push(`${parts.length} assignments but difficulty ${task.difficulty}`);
   if (trace.join(' ') !== task.solution) problems.push(`solution ${JSON.stringify(task.solution)}, expected ${JSON.stringify(trace.join(' '))}`);
   if (String(answer) !== task.answer) problems.push(`answer ${task.answer}, expected ${answer}`);

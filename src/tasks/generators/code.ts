@@ -2,7 +2,7 @@
  * Program tracing, the code domain's stand-in for MBPP at a size a tiny model can learn:
  *
  *   question  "a=3; b=a+2; a=b*2; a?"
- *   solution  "a=3. a=3 3+2=5 b=5. b=5 5*2=10 a=10. a=10."
+ *   solution  "a3. a3 3+2=5 b5. b5 5*2=10 a10. a10."
  *   answer    "10"
  *
  * The first statement sets one variable to a constant; each later statement assigns one of the
@@ -12,17 +12,24 @@
  * one, so the model has to look its value up).
  *
  * The worked solution restates the first assignment, then traces each later one as: the variables
- * it reads with their current values (`a=3`), the arithmetic (`3+2=5`, the same form as in the math
- * domain), the assignment of the result (`b=5.`); it ends with the queried variable's value (`a=10.`).
- * So in the solution `name=` is always followed by that variable's value at that point, and every
- * lookup is a copy of what followed the latest `name=`: the two-token induction copy a small model
- * learns first. Why, measured on the models trained on earlier formats:
+ * it reads with their current values (`a3`), the arithmetic (`3+2=5`, the same form as in the math
+ * domain), the assignment of the result (`b5.`); it ends with the queried variable's value (`a10.`).
+ * In the solution a variable's name is always followed directly by its value at that point, so
+ * every lookup copies what followed the latest occurrence of that one character: the one-token key
+ * that the choice domain's option letters showed a small character model learns (see choice.ts).
+ * Why, measured on the models trained on earlier formats:
  * - values alone (`b=5.`) made the model look up two variables and add them within one token; it
  *   solved 29 % of two-assignment programs against 95 % of two-operation math problems;
  * - `b=3+2=5.` (version 2 of the tasks) put an operand, not a value, after `b=`: the model copied
  *   that operand when it later read b (`a=20; a=a+3; c=a*2` traced as `a=20+3=23. c=20*2=40.`) and
  *   answered with the last value computed rather than the queried variable (single-run accuracy
- *   0.33 on the test split).
+ *   0.33 on the test split);
+ * - `a=3` lookups (versions 3 and 4) need the two-token key `a=`. On the same short recipe (standard
+ *   transformer of the default shape, `lto train --standard --steps 800 --curriculum-start 5` on
+ *   the 12,000 code training questions alone, greedy on the first 200 validation questions) `a=3`
+ *   scored 0.305 and `a3` (this version) 0.385; by difficulty 1..5: .95 .31 .09 .09 .05 against
+ *   .93 .47 .21 .21 .09. Most remaining errors copy the latest value computed instead of the
+ *   queried variable's (`a1. a1 1*2=2 a2. a2 2+3=5 c5. a5.`).
  */
 import type { Rng } from '../../tensor/random.js';
 import type { GeneratedTask } from '../task.js';
@@ -66,20 +73,20 @@ function drawExpression(rng: Rng, env: ReadonlyMap<string, number>): Expression 
   switch (pick(rng, kinds)) {
     case 'addk': {
       const k = intBetween(rng, 1, Math.min(MAX_OFFSET, MAX_VALUE - vy));
-      return { expression: `${y}+${k}`, lookups: `${y}=${vy}`, arithmetic: `${vy}+${k}`, value: vy + k };
+      return { expression: `${y}+${k}`, lookups: `${y}${vy}`, arithmetic: `${vy}+${k}`, value: vy + k };
     }
     case 'subk': {
       const k = intBetween(rng, 1, Math.min(MAX_OFFSET, vy));
-      return { expression: `${y}-${k}`, lookups: `${y}=${vy}`, arithmetic: `${vy}-${k}`, value: vy - k };
+      return { expression: `${y}-${k}`, lookups: `${y}${vy}`, arithmetic: `${vy}-${k}`, value: vy - k };
     }
     case 'mulk': {
       const k = vy * 3 <= MAX_VALUE ? pick(rng, [2, 3]) : 2;
-      return { expression: `${y}*${k}`, lookups: `${y}=${vy}`, arithmetic: `${vy}*${k}`, value: vy * k };
+      return { expression: `${y}*${k}`, lookups: `${y}${vy}`, arithmetic: `${vy}*${k}`, value: vy * k };
     }
     case 'addv':
-      return { expression: `${y}+${z!}`, lookups: `${y}=${vy} ${z!}=${vz!}`, arithmetic: `${vy}+${vz!}`, value: vy + vz! };
+      return { expression: `${y}+${z!}`, lookups: `${y}${vy} ${z!}${vz!}`, arithmetic: `${vy}+${vz!}`, value: vy + vz! };
     case 'subv':
-      return { expression: `${y}-${z!}`, lookups: `${y}=${vy} ${z!}=${vz!}`, arithmetic: `${vy}-${vz!}`, value: vy - vz! };
+      return { expression: `${y}-${z!}`, lookups: `${y}${vy} ${z!}${vz!}`, arithmetic: `${vy}-${vz!}`, value: vy - vz! };
   }
 }
 
@@ -107,9 +114,9 @@ function draftCode(rng: Rng, difficulty: number): GeneratedTask {
     difficulty,
     question: `${statements.join('; ')}; ${query}?`,
     solution: [
-      `${first}=${constant}.`,
-      ...steps.map((s) => `${s.lookups} ${s.arithmetic}=${s.value} ${s.target}=${s.value}.`),
-      `${query}=${answer}.`,
+      `${first}${constant}.`,
+      ...steps.map((s) => `${s.lookups} ${s.arithmetic}=${s.value} ${s.target}${s.value}.`),
+      `${query}${answer}.`,
     ].join(' '),
     answer: String(answer),
   };
