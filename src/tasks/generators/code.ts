@@ -29,7 +29,10 @@
  *   the 12,000 code training questions alone, greedy on the first 200 validation questions) `a=3`
  *   scored 0.305 and `a3` (this version) 0.385; by difficulty 1..5: .95 .31 .09 .09 .05 against
  *   .93 .47 .21 .21 .09. Most remaining errors copy the latest value computed instead of the
- *   queried variable's (`a1. a1 1*2=2 a2. a2 2+3=5 c5. a5.`).
+ *   queried variable's (`a1. a1 1*2=2 a2. a2 2+3=5 c5. a5.`). With the full recipe on all three
+ *   domains, code single-run accuracy on the test split rose from 0.368 to 0.924 for the standard
+ *   baseline and from 0.312 to 0.754 for the recurrent default (noise 1.0, 20 runs): see the
+ *   READMEs in datasets/model and datasets/model-standard.
  */
 import type { Rng } from '../../tensor/random.js';
 import type { GeneratedTask } from '../task.js';
@@ -46,7 +49,7 @@ interface Assignment {
   target: string;
   /** The expression over variable names, as written in the program: `a+2`. */
   expression: string;
-  /** The variables the expression reads, with their current values, as traced: `a=3`. */
+  /** The variables the expression reads, with their current values, as traced: `a3`. */
   lookups: string;
   /** The same expression with each variable replaced by its current value: `3+2`. */
   arithmetic: string;
