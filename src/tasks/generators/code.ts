@@ -58,6 +58,11 @@ interface Assignment {
 
 type Expression = Omit<Assignment, 'target'>;
 
+/** A variable as the solution writes it: its name directly followed by its current value, `a3`. */
+function traced(name: string, value: number): string {
+  return `${name}${value}`;
+}
+
 /** Every expression over the assigned variables whose value stays in 0..99, drawn uniformly by kind. */
 function drawExpression(rng: Rng, env: ReadonlyMap<string, number>): Expression {
   const names = [...env.keys()];
@@ -76,20 +81,20 @@ function drawExpression(rng: Rng, env: ReadonlyMap<string, number>): Expression 
   switch (pick(rng, kinds)) {
     case 'addk': {
       const k = intBetween(rng, 1, Math.min(MAX_OFFSET, MAX_VALUE - vy));
-      return { expression: `${y}+${k}`, lookups: `${y}${vy}`, arithmetic: `${vy}+${k}`, value: vy + k };
+      return { expression: `${y}+${k}`, lookups: traced(y, vy), arithmetic: `${vy}+${k}`, value: vy + k };
     }
     case 'subk': {
       const k = intBetween(rng, 1, Math.min(MAX_OFFSET, vy));
-      return { expression: `${y}-${k}`, lookups: `${y}${vy}`, arithmetic: `${vy}-${k}`, value: vy - k };
+      return { expression: `${y}-${k}`, lookups: traced(y, vy), arithmetic: `${vy}-${k}`, value: vy - k };
     }
     case 'mulk': {
       const k = vy * 3 <= MAX_VALUE ? pick(rng, [2, 3]) : 2;
-      return { expression: `${y}*${k}`, lookups: `${y}${vy}`, arithmetic: `${vy}*${k}`, value: vy * k };
+      return { expression: `${y}*${k}`, lookups: traced(y, vy), arithmetic: `${vy}*${k}`, value: vy * k };
     }
     case 'addv':
-      return { expression: `${y}+${z!}`, lookups: `${y}${vy} ${z!}${vz!}`, arithmetic: `${vy}+${vz!}`, value: vy + vz! };
+      return { expression: `${y}+${z!}`, lookups: `${traced(y, vy)} ${traced(z!, vz!)}`, arithmetic: `${vy}+${vz!}`, value: vy + vz! };
     case 'subv':
-      return { expression: `${y}-${z!}`, lookups: `${y}${vy} ${z!}${vz!}`, arithmetic: `${vy}-${vz!}`, value: vy - vz! };
+      return { expression: `${y}-${z!}`, lookups: `${traced(y, vy)} ${traced(z!, vz!)}`, arithmetic: `${vy}-${vz!}`, value: vy - vz! };
   }
 }
 
@@ -109,17 +114,17 @@ function draftCode(rng: Rng, difficulty: number): GeneratedTask {
     steps.push({ target, ...drawn });
   }
   // Query a variable whose current value comes from a traced step.
-  const traced = [...new Set(steps.map((s) => s.target))];
-  const query = pick(rng, traced);
+  const assigned = [...new Set(steps.map((s) => s.target))];
+  const query = pick(rng, assigned);
   const answer = env.get(query)!;
   return {
     domain: 'code',
     difficulty,
     question: `${statements.join('; ')}; ${query}?`,
     solution: [
-      `${first}${constant}.`,
-      ...steps.map((s) => `${s.lookups} ${s.arithmetic}=${s.value} ${s.target}${s.value}.`),
-      `${query}${answer}.`,
+      `${traced(first, constant)}.`,
+      ...steps.map((s) => `${s.lookups} ${s.arithmetic}=${s.value} ${traced(s.target, s.value)}.`),
+      `${traced(query, answer)}.`,
     ].join(' '),
     answer: String(answer),
   };
