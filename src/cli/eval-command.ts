@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import { loadModelWithTokenizer } from '../model/default-model.js';
 import { evaluateAccuracy } from '../evaluation/accuracy.js';
 import type { GenerationPool } from '../model/generation-pool.js';
+import type { Decoding } from '../model/sampling.js';
 import { readTaskJsonl } from '../tasks/jsonl.js';
 import { DEFAULT_TASKS_DIR } from './train-command.js';
 import { noiseOption, openGenerationPool, splitAndDomains, workersOption } from './options.js';
 
-export const EVAL_USAGE = `  lto eval [--model DIR] [--split S] [--domain D] [--steps T] [--runs N] [--limit N] [--init-scale X] [--noise X] [--noise-type fixed|geom|sqrt|line|chi] [--seed S] [--workers N] [--tasks DIR] --json
+export const EVAL_USAGE = `  lto eval [--model DIR] [--split S] [--domain D] [--steps T] [--runs N] [--limit N] [--init-scale X] [--noise X] [--noise-type fixed|geom|sqrt|line|chi] [--seed S] [--temperature X] [--workers N] [--tasks DIR] --json
                                       accuracy (single run) and pass@N over N runs with different initial states;
+                                      greedy, or sampled at --temperature X (how a standard model's runs differ);
                                       --workers N generates in N worker threads (default 1 = in-process; 2 on a 2-core machine);
                                       --tasks DIR reads DIR/DOMAIN/SPLIT.jsonl instead of datasets/tasks`;
 
@@ -32,6 +34,8 @@ export async function runEval(args: EvalArgs): Promise<number> {
   const limit = args.numbers['limit'];
   const noise = noiseOption(args.numbers['noise']?.toString(), args.noiseType, model.config.testTimeNoise) ?? model.config.testTimeNoise;
   const initScale = args.numbers['init-scale'] ?? 1;
+  const temperature = args.numbers['temperature'];
+  const decoding: Decoding = temperature === undefined ? 'greedy' : { temperature };
   const out: Record<string, { accuracy: number; pass_at_n: number; n_questions: number; by_difficulty: unknown[] }> = {};
   let pool: GenerationPool | undefined;
   try {
@@ -45,6 +49,7 @@ export async function runEval(args: EvalArgs): Promise<number> {
         seed: args.numbers['seed'] ?? 0,
         initScale,
         noise,
+        decoding,
         pool,
         onBatch: (done, total) => process.stderr.write(`\r${domain}: ${done}/${total} questions`),
       });
@@ -60,6 +65,6 @@ export async function runEval(args: EvalArgs): Promise<number> {
     await pool?.close();
     model.dispose();
   }
-  process.stdout.write(`${JSON.stringify({ model: loaded.dir, split, steps, runs, init_scale: initScale, noise: { scale: noise.scale, schedule: noise.schedule }, domains: out })}\n`);
+  process.stdout.write(`${JSON.stringify({ model: loaded.dir, split, steps, runs, init_scale: initScale, noise: { scale: noise.scale, schedule: noise.schedule }, decoding, domains: out })}\n`);
   return 0;
 }

@@ -202,6 +202,7 @@ async function run(argv: string[]): Promise<number> {
       const numbers = Object.fromEntries(['steps', 'runs', 'limit', 'seed', 'workers'].map((k) => [k, numberOption(values[k as keyof typeof values] as string | undefined, k, true)]));
       numbers['init-scale'] = numberOption(values['init-scale'], 'init-scale', false);
       numbers['noise'] = numberOption(values.noise, 'noise', false);
+      numbers['temperature'] = numberOption(values.temperature, 'temperature', false);
       return runEval({ model: values.model, split: values.split, domain: values.domain, tasks: values.tasks, noiseType: values['noise-type'], numbers });
     }
     case 'analyze': {

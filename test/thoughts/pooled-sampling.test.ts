@@ -150,7 +150,7 @@ test('pooled sampling and evaluation run no kernel in the main thread and leave 
   assert.ok(local.kernels.length > 0);
 });
 
-test('lto eval --workers 2 prints the same report as in-process; --workers 0 is a usage error', () => {
+test('lto eval --workers 2 prints the same report as in-process, greedy or sampled; --workers 0 is a usage error', () => {
   const lto = join(__dirname, '../../../bin/lto.js');
   const evalArgs = ['eval', '--model', join(root, 'model'), '--domain', 'math', '--split', 'test', '--limit', '3', '--runs', '2', '--steps', '3', '--noise', '0.5', '--json'];
   const run = (extra: string[]) => spawnSync(process.execPath, [lto, ...evalArgs, ...extra], { encoding: 'utf8' });
@@ -160,6 +160,13 @@ test('lto eval --workers 2 prints the same report as in-process; --workers 0 is 
   assert.equal(pooled.status, 0, pooled.stderr);
   assert.match(pooled.stderr, /generation: 2 worker threads/);
   assert.deepEqual(JSON.parse(pooled.stdout), JSON.parse(local.stdout));
+  assert.equal(JSON.parse(local.stdout).decoding, 'greedy');
+  // Sampled decoding reaches the workers: the same report in-process and pooled.
+  const sampledLocal = run(['--temperature', '1.5']);
+  const sampledPooled = run(['--temperature', '1.5', '--workers', '2']);
+  assert.equal(sampledPooled.status, 0, sampledPooled.stderr);
+  assert.deepEqual(JSON.parse(sampledLocal.stdout).decoding, { temperature: 1.5 });
+  assert.deepEqual(JSON.parse(sampledPooled.stdout), JSON.parse(sampledLocal.stdout));
   const bad = run(['--workers', '0']);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--workers must be a positive integer, got 0/);

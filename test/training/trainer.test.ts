@@ -118,6 +118,11 @@ test('the standard baseline trains the same blocks run once from s0 = 0: determi
     const a = report(1);
     assert.deepEqual(report(2).outcomes.map((o) => o.output), a.outcomes.map((o) => o.output));
     assert.equal(a.outcomes[0]!.output, a.outcomes[1]!.output, 'runs of one question agree: there is no latent randomness');
+    // Temperature sampling is what makes its runs differ, reproducibly for a seed.
+    const sampled = (seed: number) => evaluateAccuracy(model, tokenizer, items.slice(0, 2), { steps: 1, runs: 4, seed, decoding: { temperature: 2 } }).outcomes.map((o) => o.output);
+    const s = sampled(1);
+    assert.deepEqual(sampled(1), s);
+    assert.ok(new Set(s).size > 2, `sampled runs differ: ${JSON.stringify(s)}`);
   } finally {
     model.dispose();
   }
