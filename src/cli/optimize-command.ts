@@ -302,6 +302,7 @@ export async function runOptimize(args: OptimizeArgs): Promise<number> {
       steps,
       noise: { scale: noise.scale, schedule: noise.schedule },
       init_scale: initScale,
+      decoding: ctx.decoding,
       train_questions: trainQuestions,
       train_runs: trainRuns,
       validation_questions: sets.map((s) => s.validation.questionIds().length)[0],

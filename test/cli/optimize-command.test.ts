@@ -78,6 +78,7 @@ test('samples the splits into parts, runs the experiment and prints the JSON of 
   assert.equal(first.out.length, 1);
   const json = JSON.parse(first.out[0]!);
   assert.equal(json.n_runs, 3);
+  assert.equal(json.decoding, 'greedy');
   assert.equal(json.steps, 3);
   assert.deepEqual(Object.keys(json.domains), ['math']);
   const math = json.domains.math;
@@ -136,6 +137,7 @@ test('general-model path: a standard model (blocks run once, s0 = 0) is optimise
   assert.equal(await runOptimize(run.args), 0);
   const json = JSON.parse(run.out[0]!);
   assert.deepEqual(Object.keys(json.domains.math.methods).sort(), [...METHODS].sort());
+  assert.deepEqual(json.decoding, { temperature: 1 });
   const partDir = join(root, 'standard-sets', 'math', 'test-T1', 'part-00000');
   const manifest = JSON.parse(readFileSync(join(partDir, 'manifest.json'), 'utf8'));
   assert.deepEqual(manifest.sampling.record, ['embed', 'prelude.out', 'latent.1', 'coda.out']);
