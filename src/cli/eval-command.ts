@@ -3,10 +3,9 @@ import { join } from 'node:path';
 import { loadModelWithTokenizer } from '../model/default-model.js';
 import { evaluateAccuracy } from '../evaluation/accuracy.js';
 import type { GenerationPool } from '../model/generation-pool.js';
-import type { Decoding } from '../model/sampling.js';
 import { readTaskJsonl } from '../tasks/jsonl.js';
 import { DEFAULT_TASKS_DIR } from './train-command.js';
-import { noiseOption, openGenerationPool, splitAndDomains, workersOption } from './options.js';
+import { decodingOption, noiseOption, openGenerationPool, splitAndDomains, workersOption } from './options.js';
 
 export const EVAL_USAGE = `  lto eval [--model DIR] [--split S] [--domain D] [--steps T] [--runs N] [--limit N] [--init-scale X] [--noise X] [--noise-type fixed|geom|sqrt|line|chi] [--seed S] [--temperature X] [--workers N] [--tasks DIR] --json
                                       accuracy (single run) and pass@N over N runs with different initial states;
@@ -27,6 +26,7 @@ export interface EvalArgs {
 export async function runEval(args: EvalArgs): Promise<number> {
   const { split, domains } = splitAndDomains(args.split, args.domain);
   const workers = workersOption(args.numbers['workers']);
+  const decoding = decodingOption(args.numbers['temperature']);
   const loaded = await loadModelWithTokenizer(args.model);
   const { model, tokenizer } = loaded;
   const steps = args.numbers['steps'] ?? model.config.meanRecurrence;
@@ -34,8 +34,6 @@ export async function runEval(args: EvalArgs): Promise<number> {
   const limit = args.numbers['limit'];
   const noise = noiseOption(args.numbers['noise']?.toString(), args.noiseType, model.config.testTimeNoise) ?? model.config.testTimeNoise;
   const initScale = args.numbers['init-scale'] ?? 1;
-  const temperature = args.numbers['temperature'];
-  const decoding: Decoding = temperature === undefined ? 'greedy' : { temperature };
   const out: Record<string, { accuracy: number; pass_at_n: number; n_questions: number; by_difficulty: unknown[] }> = {};
   let pool: GenerationPool | undefined;
   try {

@@ -31,7 +31,7 @@ import type { TrajectoryArray } from '../tensor/trajectory-array.js';
 import { checkTokenCheckpoints, tokenPrefixTrajectories, type TokenPrefixes } from '../optimize/early-rejection.js';
 import { runExperiment, DEFAULT_BETAS, DEFAULT_LRM_INPUT, LRM_INPUTS, type DomainSets, type LrmInput } from '../optimize/experiment.js';
 import { DEFAULT_TASKS_DIR } from './train-command.js';
-import { UsageError, noiseOption, openGenerationPool, workersOption } from './options.js';
+import { UsageError, decodingOption, noiseOption, openGenerationPool, workersOption } from './options.js';
 import type { GenerationPool } from '../model/generation-pool.js';
 
 export const OPTIMIZE_USAGE = `  lto optimize [--model DIR] [--sets DIR] [--domain D] [--runs N] [--steps T] [--seed S] [--noise X] [--noise-type T] [--init-scale X]
@@ -228,6 +228,7 @@ export async function runOptimize(args: OptimizeArgs): Promise<number> {
   const maxNewTokens = positive(n['max-new-tokens'], 'max-new-tokens', MAX_TARGET_CHARS + 2);
   const epochs = positive(n['epochs'], 'epochs', 10);
   const workers = workersOption(n['workers']);
+  const decoding = decodingOption(n['temperature']);
   const learningRate = n['lr'] ?? 1e-3;
   if (!(learningRate > 0) || !Number.isFinite(learningRate)) throw new UsageError(`--lr must be a positive number, got ${learningRate}`);
   const seed = n['seed'] ?? 0;
@@ -258,7 +259,6 @@ export async function runOptimize(args: OptimizeArgs): Promise<number> {
     const noise = noiseOption(n['noise']?.toString(), args.noiseType, loaded.model.config.testTimeNoise) ?? loaded.model.config.testTimeNoise;
     // A model whose blocks run once from s0 = 0 has no latent recurrence: its latent thoughts are its per-layer states.
     const record = args.record !== undefined ? args.record.split(',').map((s) => s.trim()).filter((s) => s.length > 0) : loaded.model.config.stateInit === 'zero' ? [...STANDARD_MODEL_LAYERS] : undefined;
-    const decoding: Decoding = n['temperature'] === undefined ? 'greedy' : { temperature: n['temperature'] };
     const ctx: SamplingContext = { loaded, fingerprint: await checkpointFingerprint(loaded.dir), seed, noise, initScale, maxNewTokens, decoding, ...(record ? { record } : {}), ...(args.score ? { score: args.score } : {}), log, ...(pool ? { pool } : {}) };
     const perPart = 4 * Math.max(1, Math.floor(160 / runs));
     const sets: DomainSets[] = [];

@@ -3,6 +3,7 @@ import { checkTestTimeNoise, type NoiseSchedule, type TestTimeNoise } from '../m
 import { DOMAINS, isDomain, type Domain } from '../tasks/task.js';
 import { GenerationPool } from '../model/generation-pool.js';
 import { initBackend } from '../tensor/backend.js';
+import type { Decoding } from '../model/sampling.js';
 
 /** A mistake in the command line: reported with the usage text. */
 export class UsageError extends Error {}
@@ -25,6 +26,13 @@ export function noiseOption(scale: string | undefined, schedule: string | undefi
     { scale: numberOption(scale, 'noise', false) ?? configured.scale, schedule: (schedule ?? configured.schedule) as NoiseSchedule },
     '--noise/--noise-type',
   );
+}
+
+/** --temperature: sampled decoding at that temperature; greedy when absent. */
+export function decodingOption(temperature: number | undefined): Decoding {
+  if (temperature === undefined) return 'greedy';
+  if (!(temperature > 0)) throw new UsageError(`--temperature must be a positive number, got ${temperature}`);
+  return { temperature };
 }
 
 /**

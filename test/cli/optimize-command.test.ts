@@ -123,6 +123,7 @@ test('parts sampled with other settings are refused; bad options are usage error
   await usage({}, { runs: 0 }, /--runs must be a positive integer, got 0/);
   await usage({}, { 'train-questions': -3 }, /--train-questions must be a positive integer/);
   await usage({}, { lr: -1 }, /--lr must be a positive number/);
+  await usage({}, { temperature: 0 }, /--temperature must be a positive number, got 0/);
 });
 
 test('general-model path: a standard model (blocks run once, s0 = 0) is optimised over its per-layer states with sampled tokens', async () => {

@@ -150,7 +150,7 @@ test('pooled sampling and evaluation run no kernel in the main thread and leave 
   assert.ok(local.kernels.length > 0);
 });
 
-test('lto eval --workers 2 prints the same report as in-process, greedy or sampled; --workers 0 is a usage error', () => {
+test('lto eval --workers 2 prints the same report as in-process, greedy or sampled; --workers 0 and --temperature 0 are usage errors', () => {
   const lto = join(__dirname, '../../../bin/lto.js');
   const evalArgs = ['eval', '--model', join(root, 'model'), '--domain', 'math', '--split', 'test', '--limit', '3', '--runs', '2', '--steps', '3', '--noise', '0.5', '--json'];
   const run = (extra: string[]) => spawnSync(process.execPath, [lto, ...evalArgs, ...extra], { encoding: 'utf8' });
@@ -170,4 +170,7 @@ test('lto eval --workers 2 prints the same report as in-process, greedy or sampl
   const bad = run(['--workers', '0']);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--workers must be a positive integer, got 0/);
+  const cold = run(['--temperature', '0']);
+  assert.equal(cold.status, 2);
+  assert.match(cold.stderr, /--temperature must be a positive number, got 0/);
 });
