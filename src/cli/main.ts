@@ -64,6 +64,7 @@ async function run(argv: string[]): Promise<number> {
       noise: { type: 'string' },
       'noise-type': { type: 'string' },
       temperature: { type: 'string' },
+      'ranking-weight': { type: 'string' },
       'top-k': { type: 'string' },
       'top-p': { type: 'string' },
       'early-exit': { type: 'string' },
@@ -218,6 +219,7 @@ async function run(argv: string[]): Promise<number> {
       numbers['init-scale'] = numberOption(values['init-scale'], 'init-scale', false);
       numbers['lr'] = numberOption(values.lr, 'lr', false);
       numbers['temperature'] = numberOption(values.temperature, 'temperature', false);
+      numbers['ranking-weight'] = numberOption(values['ranking-weight'], 'ranking-weight', false);
       return runOptimize({ record: values.record, model: values.model, sets: values.sets, tasks: values.tasks, domain: values.domain, noiseType: values['noise-type'], lrm: values.lrm, lrmInput: values['lrm-input'], earlyPrefix: values['early-prefix'], betas: values.betas, tokenCheckpoints: values['token-checkpoints'], depths: values.depths, crossDomain: !values['no-cross-domain'], numbers });
     }
     default:

@@ -13,7 +13,8 @@
  * resampled. With `--early-prefix tokens` (the default) the validation and test parts also keep,
  * per token checkpoint k (--token-checkpoints, default 2,4,8), every run's latents mean-pooled
  * over its first k tokens (token-prefixes.safetensors), for realisable early rejection; the
- * per-token latents themselves are not stored.
+ * per-token latents themselves are not stored. Trained LRMs are cached under {sets}/lrm (keyed on
+ * their training data and options), so a re-run on the same sets loads them instead of training.
  */
 import { existsSync, promises as fsp } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -36,7 +37,7 @@ import type { GenerationPool } from '../model/generation-pool.js';
 
 export const OPTIMIZE_USAGE = `  lto optimize [--model DIR] [--sets DIR] [--domain D] [--runs N] [--steps T] [--seed S] [--noise X] [--noise-type T] [--init-scale X]
       [--train-questions N] [--train-runs N] [--validation-questions N] [--test-questions N] [--max-new-tokens N]
-      [--lrm transformer|probe] [--lrm-input question-centred|raw] [--epochs N] [--lr X] [--betas B,B,..] [--early-prefix tokens|steps] [--token-checkpoints K,K,..]
+      [--lrm transformer|probe] [--lrm-input question-centred|raw] [--epochs N] [--lr X] [--ranking-weight X] [--betas B,B,..] [--early-prefix tokens|steps] [--token-checkpoints K,K,..]
       [--depths T,T,..] [--no-cross-domain] [--tasks DIR] [--workers N] [--record NAME,NAME,..] [--temperature X] --json
                                       LRM and LTO on every domain's test split (N runs, beta chosen on validation):
                                       every method with bootstrap CIs, early rejection, sweeps over N, beta and steps,
@@ -46,7 +47,8 @@ export const OPTIMIZE_USAGE = `  lto optimize [--model DIR] [--sets DIR] [--doma
                                       general-model path: a standard model (lto train --standard) uses its per-layer
                                       states embed,prelude.out,latent.1,coda.out (or --record) and needs --temperature X
                                       for diverse runs; --lrm-input raw feeds the LRM the trajectories as sampled
-                                      (the paper) instead of centred on each question's mean (the default)`;
+                                      (the paper) instead of centred on each question's mean (the default);
+                                      --ranking-weight X adds a within-question ranking term to the LRM's loss (default 0)`;
 
 export interface OptimizeArgs {
   readonly model?: string;
@@ -79,6 +81,8 @@ export interface OptimizeArgs {
 }
 
 export const DEFAULT_SETS_DIR = join('out', 'optimize-sets');
+/** Sub-folder of --sets caching the trained LRMs. */
+export const LRM_CACHE_DIR = 'lrm';
 export const DEFAULT_TRAIN_QUESTIONS = 300;
 export const DEFAULT_TOKEN_CHECKPOINTS: readonly number[] = [2, 4, 8];
 const PREFIX_FILE = 'token-prefixes.safetensors';
@@ -231,6 +235,8 @@ export async function runOptimize(args: OptimizeArgs): Promise<number> {
   const decoding = decodingOption(n['temperature']);
   const learningRate = n['lr'] ?? 1e-3;
   if (!(learningRate > 0) || !Number.isFinite(learningRate)) throw new UsageError(`--lr must be a positive number, got ${learningRate}`);
+  const rankingWeight = n['ranking-weight'] ?? 0;
+  if (!(rankingWeight >= 0) || !Number.isFinite(rankingWeight)) throw new UsageError(`--ranking-weight must be a finite number >= 0, got ${rankingWeight}`);
   const seed = n['seed'] ?? 0;
   if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed must be an integer, got ${seed}`);
   const betas = list(args.betas, 'betas', false) ?? [...DEFAULT_BETAS];
@@ -290,9 +296,12 @@ export async function runOptimize(args: OptimizeArgs): Promise<number> {
       runs,
       seed,
       betas,
-      lrm: { model: { kind: lrmKind }, epochs, learningRate },
+      // Added only when used, so that LRMs cached without it keep their keys.
+      lrm: { model: { kind: lrmKind }, epochs, learningRate, ...(rankingWeight > 0 ? { rankingWeight } : {}) },
       lrmInput,
       earlyRejection: { prefix: earlyPrefix },
+      // Keyed on the trajectories, labels and options: a re-run on the same sets loads the LRMs.
+      lrmCacheDir: join(setsDir, LRM_CACHE_DIR),
       ...(args.crossDomain === false ? { crossDomain: false } : {}),
       onProgress: log,
     });
@@ -310,6 +319,7 @@ export async function runOptimize(args: OptimizeArgs): Promise<number> {
       lrm_kind: lrmKind,
       lrm_epochs: epochs,
       lrm_learning_rate: learningRate,
+      lrm_ranking_weight: rankingWeight,
       ...result,
     };
     write(`${JSON.stringify(out)}\n`);

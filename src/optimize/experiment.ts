@@ -54,6 +54,8 @@ import {
   checkTokenCheckpoints,
   chooseEarlyRejection,
   evaluateEarlyRejection,
+  heldOutEarlyRejection,
+  DEFAULT_EARLY_REJECTION_STANDARD_ERRORS,
   type EarlyRejectionPool,
   type TokenPrefixes,
 } from './early-rejection.js';
@@ -79,8 +81,12 @@ export interface EarlyRejectionSettings {
   readonly quantiles?: readonly number[];
   /** Survivor counts S tried (default round(N x {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1})). */
   readonly survivors?: readonly number[];
-  /** Accuracy LTO may lose on validation (default 0.01). */
+  /** Accuracy LTO may lose (default 0.01). */
   readonly tolerance?: number;
+  /** Standard errors of the paired validation difference the choice must clear -tolerance by (default 1.645). */
+  readonly standardErrors?: number;
+  /** Random validation halvings for the `held_out` check (default 50). */
+  readonly heldOutSplits?: number;
 }
 
 /** What the LRM reads: trajectories as sampled, or centred on their question's mean. */
@@ -122,6 +128,9 @@ export interface ExperimentOptions {
 }
 
 export const DEFAULT_BETAS: readonly number[] = [1e-4, 1e-3, 1e-2, 1e-1, 1];
+
+/** Selection rules compared in early rejection's held-out check (standard errors; 0 is the point-estimate rule). */
+const HELD_OUT_STANDARD_ERRORS: readonly number[] = [0, 1, 1.645, 2.326];
 
 /** The JSON entry of one method. */
 export interface MethodJson {
@@ -168,7 +177,21 @@ export interface EarlyRejectionJson {
   /** Token counts (tokens mode) or prefix lengths in states (steps mode). */
   readonly checkpoints: readonly number[];
   readonly chosen: { readonly quantile: number; readonly survivors: number; readonly thresholds: readonly (number | null)[] };
-  readonly validation: { readonly accuracy: number; readonly latent_steps_per_question: number; readonly lto_accuracy: number; readonly lto_latent_steps_per_question: number };
+  /** The selection rule: cheapest setting whose validation difference minus standard_errors x its SE is >= -tolerance. */
+  readonly selection: { readonly tolerance: number; readonly standard_errors: number };
+  readonly validation: {
+    readonly accuracy: number;
+    readonly latent_steps_per_question: number;
+    readonly lto_accuracy: number;
+    readonly lto_latent_steps_per_question: number;
+    readonly difference: number;
+    readonly standard_error: number;
+  };
+  /**
+   * The selection rule judged on validation alone, for several standard_errors (0 = the
+   * point-estimate rule): chosen on random halves, measured on the other halves.
+   */
+  readonly held_out: readonly { readonly standard_errors: number; readonly splits: number; readonly difference: number; readonly within_tolerance: number; readonly step_fraction: number }[];
   readonly test: MethodJson & { readonly lto_accuracy: number; readonly lto_latent_steps: number; readonly step_fraction: number; readonly candidates: number; readonly rejected: number; readonly fallbacks: number };
   /** lto_early minus lto on test, paired over questions. */
   readonly versus_lto: ComparisonJson;
@@ -292,7 +315,7 @@ function poolRunsOnly(d: DomainSets, runs: number): DomainSets {
 }
 
 function labelled(unviewed: readonly TrajectorySet[], input: LrmInput): LabelledTrajectories {
-  const sets = unviewed.map((set) => ({ trajectories: lrmView(set, input), correct: set.correct() }));
+  const sets = unviewed.map((set) => ({ trajectories: lrmView(set, input), correct: set.correct(), groups: [...set.runsByQuestion().values()] }));
   if (sets.length === 1) return sets[0]!;
   const { steps, width } = sets[0]!.trajectories;
   for (const s of sets) if (s.trajectories.steps !== steps || s.trajectories.width !== width) throw new Error(`runExperiment: sets of ${steps} states x width ${width} and ${s.trajectories.steps} x ${s.trajectories.width} cannot be pooled`);
@@ -303,7 +326,13 @@ function labelled(unviewed: readonly TrajectorySet[], input: LrmInput): Labelled
     data.set(s.trajectories.data, at);
     at += s.trajectories.data.length;
   }
-  return { trajectories: { data, runs, steps, width }, correct: sets.flatMap((s) => s.correct) };
+  let offset = 0;
+  const groups = sets.flatMap((s) => {
+    const shifted = s.groups.map((g) => g.map((r) => r + offset));
+    offset += s.trajectories.runs;
+    return shifted;
+  });
+  return { trajectories: { data, runs, steps, width }, correct: sets.flatMap((s) => s.correct), groups };
 }
 
 function classes(labels: ArrayLike<boolean>): { positives: number; negatives: number } {
@@ -346,7 +375,10 @@ async function trainLrm(name: string, train: LabelledTrajectories, validation: L
     if (c.positives === 0 || c.negatives === 0) return `the ${name} ${split} split has ${c.positives} correct and ${c.negatives} incorrect runs; the LRM needs both`;
   }
   const lrm: TrainRewardModelOptions = { epochs: 10, selectBy: 'f1', ...options.lrm, seed: options.lrm?.seed ?? deriveSeed(seed, 'lrm', name) };
-  return options.lrmCacheDir === undefined ? trainRewardModel(train, validation, lrm) : trainOrLoadRewardModel(options.lrmCacheDir, train, validation, lrm);
+  if (options.lrmCacheDir === undefined) return trainRewardModel(train, validation, lrm);
+  const result = await trainOrLoadRewardModel(options.lrmCacheDir, train, validation, lrm);
+  if (result.cached) options.onProgress?.(`${name}: LRM loaded from ${options.lrmCacheDir} (trained earlier on the same sets and options)`);
+  return result;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -592,7 +624,12 @@ function earlyRejection(
   const input = lrmInputOf(options);
   const validation = earlyPools(validationPools, validationGroups, checkpointData(model, d.validation, input, mode, checkpoints, d.tokenPrefixes?.validation));
   const test = earlyPools(testPools, testGroups, checkpointData(model, d.test, input, mode, checkpoints, d.tokenPrefixes?.test));
-  const choice = chooseEarlyRejection(validation, { beta, quantiles, survivors, tolerance: settings.tolerance });
+  const selection = { beta, quantiles, survivors, tolerance: settings.tolerance ?? 0.01, standardErrors: settings.standardErrors ?? DEFAULT_EARLY_REJECTION_STANDARD_ERRORS };
+  const choice = chooseEarlyRejection(validation, selection);
+  const heldOut = [...new Set([...HELD_OUT_STANDARD_ERRORS, selection.standardErrors])].sort((a, b) => a - b).map((standardErrors) => {
+    const h = heldOutEarlyRejection(validation, { ...selection, standardErrors, splits: settings.heldOutSplits ?? 50, seed: deriveSeed(evalSeed, 'held-out') });
+    return { standard_errors: standardErrors, splits: h.splits, difference: h.difference, within_tolerance: h.withinTolerance, step_fraction: h.stepFraction };
+  });
   const rule = { thresholds: choice.chosen.thresholds, survivors: choice.chosen.survivors, beta };
   const result = evaluateEarlyRejection(test, rule, { seed: evalSeed, bootstrap });
   const lto = e.methods.lto!;
@@ -613,7 +650,16 @@ function earlyRejection(
       realisable: mode === 'tokens',
       checkpoints,
       chosen: { quantile: choice.chosen.quantile, survivors: choice.chosen.survivors, thresholds: choice.chosen.thresholds.map(finiteOrNull) },
-      validation: { accuracy: choice.chosen.accuracy, latent_steps_per_question: choice.chosen.latentSteps, lto_accuracy: choice.reference.accuracy, lto_latent_steps_per_question: choice.reference.latentSteps },
+      selection: { tolerance: selection.tolerance, standard_errors: selection.standardErrors },
+      validation: {
+        accuracy: choice.chosen.accuracy,
+        latent_steps_per_question: choice.chosen.latentSteps,
+        lto_accuracy: choice.reference.accuracy,
+        lto_latent_steps_per_question: choice.reference.latentSteps,
+        difference: choice.chosen.difference,
+        standard_error: choice.chosen.standardError,
+      },
+      held_out: heldOut,
       test: { ...method, lto_accuracy: lto.accuracy, lto_latent_steps: lto.latentSteps, step_fraction: result.latentSteps / lto.latentSteps, candidates: result.candidates, rejected: result.rejected, fallbacks: result.fallbacks },
       versus_lto: { baseline: 'lto', difference: difference.estimate, ci_low: difference.lower, ci_high: difference.upper, p_value: pairedBootstrapPValue(result.correct, lto.correct, bootstrap) },
       grid,

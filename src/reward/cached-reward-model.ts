@@ -1,6 +1,7 @@
 /**
  * Training a reward model with a cache folder. The key is a SHA-256 of everything the result
- * depends on: the training and validation trajectories and labels, the options (callbacks aside)
+ * depends on: the training and validation trajectories and labels (and question groups, with the
+ * ranking objective), the options (callbacks aside)
  * and the library version. A later call with the same inputs loads the saved model, whose scores
  * are bit-identical (saveRewardModel / loadRewardModel), and its fit record instead of training
  * again: a warm notebook re-run then costs a load, not minutes of training.
@@ -27,6 +28,9 @@ export function rewardModelCacheKey(train: LabelledTrajectories, validation: Lab
     hash.update(`${t.runs} ${t.steps} ${t.width}\n`);
     hash.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
     hash.update(Uint8Array.from({ length: t.runs }, (_, i) => (set.correct[i] ? 1 : 0)));
+    // Question groups matter only to the ranking objective; hashed only then, so that keys of
+    // models trained without it stay as they were.
+    if ((options.rankingWeight ?? 0) > 0 && set.groups !== undefined) hash.update(`groups ${JSON.stringify(set.groups)}\n`);
   }
   return hash.digest('hex');
 }

@@ -4,11 +4,16 @@
  * validation split after every epoch, keeping the weights of the best epoch (by validation
  * ROC-AUC, or F1 as in the paper) and stopping early when it has not improved for `patience`
  * epochs. The test split is never an argument here, so it cannot influence any choice.
+ *
+ * Beyond the paper, an optional ranking term (`rankingWeight`): LTO only ever compares the runs of
+ * one question, so what it needs from the reward is the order within a question, which binary
+ * cross-entropy over all runs rewards only indirectly. The term is ListNet's listwise loss with a
+ * uniform target over a question's correct runs; batches then hold whole questions.
  */
 import * as tf from '@tensorflow/tfjs';
 import { AdamW, clipByGlobalNorm } from '../training/adamw.js';
 import { Rng, deriveSeed, type Seed } from '../tensor/random.js';
-import { checkLabelled, type LabelledTrajectories } from './labelled-trajectories.js';
+import { checkGroups, checkLabelled, type LabelledTrajectories } from './labelled-trajectories.js';
 import { inputTensor, type LatentRewardModel } from './reward-model.js';
 import { classifierMetrics } from './metrics.js';
 
@@ -44,6 +49,12 @@ export interface FitOptions {
   readonly randomPrefixes?: boolean;
   /** Shortest prefix when `randomPrefixes` is on (default 1). */
   readonly minimumPrefix?: number;
+  /**
+   * Weight of the within-question ranking term added to the cross-entropy (default 0: the
+   * paper's objective). Needs `train.groups`; a batch then holds whole questions, filled up to at
+   * least `batchSize` runs.
+   */
+  readonly rankingWeight?: number;
   /** Seed for shuffling, oversampling, prefixes and dropout (default 0). */
   readonly seed?: Seed;
   /** Fit the input standardisation on the training set first (default true). */
@@ -96,6 +107,7 @@ interface ResolvedOptions {
   selectBy: 'auroc' | 'f1';
   randomPrefixes: boolean;
   minimumPrefix: number;
+  rankingWeight: number;
   seed: Seed;
   standardise: boolean;
 }
@@ -114,6 +126,8 @@ function resolve(o: FitOptions, steps: number): ResolvedOptions {
   const selectBy = o.selectBy ?? 'auroc';
   if (selectBy !== 'auroc' && selectBy !== 'f1') throw new Error(`fitRewardModel: selectBy is ${JSON.stringify(selectBy)}; expected "auroc" or "f1"`);
   const minimumPrefix = integer('minimumPrefix', o.minimumPrefix ?? 1, 1);
+  const rankingWeight = positive('rankingWeight', o.rankingWeight ?? 0, true);
+  if (rankingWeight > 0 && classBalance === 'oversample') throw new Error('fitRewardModel: classBalance "oversample" cannot be combined with rankingWeight > 0 (batches hold whole questions); use "pos-weight"');
   if (minimumPrefix > steps) throw new Error(`fitRewardModel: minimumPrefix ${minimumPrefix} exceeds the ${steps} steps of the training trajectories`);
   return {
     epochs: integer('epochs', o.epochs ?? 20, 1),
@@ -126,9 +140,41 @@ function resolve(o: FitOptions, steps: number): ResolvedOptions {
     selectBy,
     randomPrefixes: o.randomPrefixes ?? false,
     minimumPrefix,
+    rankingWeight,
     seed: o.seed ?? 0,
     standardise: o.standardise ?? true,
   };
+}
+
+/** One gradient step's runs, and (for the ranking term) each question's positions within them. */
+interface Batch {
+  readonly runs: number[];
+  readonly questions: number[][];
+}
+
+/**
+ * One epoch's batches: runs shuffled (oversampled if asked) and cut every `batchSize`; or, with
+ * groups, questions shuffled and packed whole until a batch holds at least `batchSize` runs.
+ */
+function epochBatches(train: LabelledTrajectories, o: ResolvedOptions, rng: Rng): Batch[] {
+  const batches: Batch[] = [];
+  if (o.rankingWeight === 0) {
+    const order = epochOrder(train.correct, o.classBalance, rng);
+    for (let at = 0; at < order.length; at += o.batchSize) batches.push({ runs: order.slice(at, at + o.batchSize), questions: [] });
+    return batches;
+  }
+  let current: Batch = { runs: [], questions: [] };
+  for (const q of rng.shuffle(train.groups!.map((_, i) => i))) {
+    const group = train.groups![q]!;
+    current.questions.push(group.map((_, k) => current.runs.length + k));
+    current.runs.push(...group);
+    if (current.runs.length >= o.batchSize) {
+      batches.push(current);
+      current = { runs: [], questions: [] };
+    }
+  }
+  if (current.runs.length > 0) batches.push(current);
+  return batches;
 }
 
 /** The order of training runs for one epoch (shuffled; oversampled if asked). */
@@ -153,6 +199,41 @@ export function binaryCrossEntropyFromLogits(logits: tf.Tensor1D, labels: tf.Ten
   return tf.mean(tf.add(tf.mul(tf.sub(1, labels), logits), tf.mul(weight, softplusMinus)));
 }
 
+/**
+ * ListNet's listwise loss with a uniform target over each question's correct runs: for each row
+ * g of `membership` (1 where a batch run belongs to question g), the cross-entropy between
+ * `target[g]` (a distribution over that question's runs) and the softmax of the logits of that
+ * question's runs; averaged over rows. Rows should be questions with both correct and incorrect
+ * runs (elsewhere the target is the uniform distribution and there is nothing to rank).
+ */
+export function listwiseRankingLoss(logits: tf.Tensor1D, membership: tf.Tensor2D, target: tf.Tensor2D): tf.Scalar {
+  return tf.tidy(() => {
+    // Runs outside the question get a logit of -1e9: exp() of it is exactly 0 in float32.
+    const masked = tf.add(tf.expandDims(logits, 0), tf.mul(tf.sub(membership, 1), 1e9));
+    const logNormaliser = tf.logSumExp(masked, 1, true);
+    const logSoftmax = tf.sub(tf.expandDims(logits, 0), logNormaliser);
+    return tf.neg(tf.mean(tf.sum(tf.mul(target, logSoftmax), 1))) as tf.Scalar;
+  });
+}
+
+/** The ranking term's membership and target rows for a batch's mixed questions (null if none). */
+function rankingRows(batch: Batch, correct: ArrayLike<boolean>): { membership: Float32Array; target: Float32Array; rows: number } | null {
+  const mixed = batch.questions.filter((positions) => {
+    const right = positions.filter((p) => correct[batch.runs[p]!]).length;
+    return right > 0 && right < positions.length;
+  });
+  if (mixed.length === 0) return null;
+  const width = batch.runs.length;
+  const membership = new Float32Array(mixed.length * width);
+  const target = new Float32Array(mixed.length * width);
+  mixed.forEach((positions, g) => {
+    const right = positions.filter((p) => correct[batch.runs[p]!]);
+    for (const p of positions) membership[g * width + p] = 1;
+    for (const p of right) target[g * width + p] = 1 / right.length;
+  });
+  return { membership, target, rows: mixed.length };
+}
+
 function validationScores(model: LatentRewardModel, validation: LabelledTrajectories): ValidationScores {
   const m = classifierMetrics(model.score(validation.trajectories), validation.correct);
   return { auroc: m.auroc, f1: m.f1, accuracy: m.accuracy, logLoss: m.logLoss };
@@ -167,11 +248,13 @@ function validationScores(model: LatentRewardModel, validation: LabelledTrajecto
  */
 export async function fitRewardModel(model: LatentRewardModel, train: LabelledTrajectories, validation: LabelledTrajectories, options: FitOptions = {}): Promise<FitResult> {
   const { positives, negatives } = checkLabelled(train, 'fitRewardModel: train', true);
+  if (train.groups !== undefined) checkGroups(train.groups, train.trajectories.runs, 'fitRewardModel: train');
   checkLabelled(validation, 'fitRewardModel: validation', true);
   model.checkInput(train.trajectories, 'fitRewardModel: train.trajectories');
   model.checkInput(validation.trajectories, 'fitRewardModel: validation.trajectories');
   const steps = train.trajectories.steps;
   const o = resolve(options, steps);
+  if (o.rankingWeight > 0 && train.groups === undefined) throw new Error('fitRewardModel: rankingWeight > 0 needs train.groups (the runs of each question)');
   // Kept so that a failed fit (diverged, or a throwing callback) leaves the model as it was.
   const before = [...model.namedWeights()].map(([, v]) => ({ variable: v, values: (v.dataSync() as Float32Array).slice() }));
   if (o.standardise) model.fitStandardisation(train.trajectories);
@@ -185,13 +268,12 @@ export async function fitRewardModel(model: LatentRewardModel, train: LabelledTr
     for (let epoch = 1; epoch <= o.epochs && stopReason === 'epochs'; epoch++) {
       const started = Date.now();
       const rng = new Rng(deriveSeed(o.seed, 'epoch', epoch));
-      const order = epochOrder(train.correct, o.classBalance, rng);
-      const batches = Math.ceil(order.length / o.batchSize);
+      const epochPlan = epochBatches(train, o, rng);
+      const batches = epochPlan.length;
       let lossSum = 0;
       for (let b = 0; b < batches; b++) {
-        const runs = order.slice(b * o.batchSize, (b + 1) * o.batchSize);
         const prefix = o.randomPrefixes ? o.minimumPrefix + rng.int(steps - o.minimumPrefix + 1) : steps;
-        const loss = trainStep(model, optimizer, variables, train, runs, prefix, positiveWeight, o, deriveSeed(o.seed, 'dropout', epoch, b));
+        const loss = trainStep(model, optimizer, variables, train, epochPlan[b]!, prefix, positiveWeight, o, deriveSeed(o.seed, 'dropout', epoch, b));
         if (!Number.isFinite(loss)) throw new Error(`fitRewardModel: the loss became ${loss} at epoch ${epoch}, batch ${b + 1}; lower the learning rate`);
         lossSum += loss;
         options.onProgress?.({ kind: 'batch', epoch, epochs: o.epochs, batch: b + 1, batches, loss });
@@ -225,16 +307,25 @@ function trainStep(
   optimizer: AdamW,
   variables: tf.Variable[],
   train: LabelledTrajectories,
-  runs: number[],
+  batch: Batch,
   prefix: number,
   positiveWeight: number,
   o: ResolvedOptions,
   dropoutSeed: number,
 ): number {
+  const { runs } = batch;
   const x = inputTensor(train.trajectories, runs, prefix);
   const y = tf.tensor1d(runs.map((r) => (train.correct[r] ? 1 : 0)));
+  const ranking = o.rankingWeight > 0 ? rankingRows(batch, train.correct) : null;
+  const membership = ranking && tf.tensor2d(ranking.membership, [ranking.rows, runs.length]);
+  const target = ranking && tf.tensor2d(ranking.target, [ranking.rows, runs.length]);
   try {
-    const { value, grads } = tf.variableGrads(() => binaryCrossEntropyFromLogits(model.logits(x, dropoutSeed), y, positiveWeight), variables);
+    const objective = (): tf.Scalar => {
+      const logits = model.logits(x, dropoutSeed);
+      const crossEntropy = binaryCrossEntropyFromLogits(logits, y, positiveWeight);
+      return membership && target ? tf.add(crossEntropy, tf.mul(listwiseRankingLoss(logits, membership, target), o.rankingWeight)) : crossEntropy;
+    };
+    const { value, grads } = tf.variableGrads(objective, variables);
     const ordered = variables.map((v) => grads[v.name]!);
     const { clipped } = clipByGlobalNorm(ordered, o.gradClip);
     optimizer.apply(clipped, o.learningRate);
@@ -246,5 +337,7 @@ function trainStep(
   } finally {
     x.dispose();
     y.dispose();
+    membership?.dispose();
+    target?.dispose();
   }
 }

@@ -9,6 +9,27 @@ export interface LabelledTrajectories {
   readonly trajectories: TrajectoryArray;
   /** correct[i]: whether run i's decoded answer was correct (the label). */
   readonly correct: ArrayLike<boolean>;
+  /**
+   * The runs of each question (indices into trajectories), when known. Needed by the ranking
+   * objective (FitOptions.rankingWeight), which compares a question's runs with each other.
+   */
+  readonly groups?: readonly (readonly number[])[];
+}
+
+/** Checks `groups`: every run in exactly one group, no empty group. `what` names the set. */
+export function checkGroups(groups: readonly (readonly number[])[], runs: number, what: string): void {
+  if (!Array.isArray(groups)) throw new Error(`${what}: groups must be an array of run-index arrays`);
+  const seen = new Uint8Array(runs);
+  groups.forEach((g, q) => {
+    if (!Array.isArray(g) || g.length === 0) throw new Error(`${what}: groups[${q}] is empty; expected the runs of one question`);
+    for (const r of g) {
+      if (!Number.isInteger(r) || r < 0 || r >= runs) throw new Error(`${what}: groups[${q}] has run ${r}; expected an index in 0..${runs - 1}`);
+      if (seen[r]) throw new Error(`${what}: run ${r} is in two groups; expected each run in exactly one`);
+      seen[r] = 1;
+    }
+  });
+  const missing = seen.indexOf(0);
+  if (missing >= 0) throw new Error(`${what}: run ${missing} is in no group; expected each run in exactly one`);
 }
 
 /** Checks the shape of a trajectory array and that its values are finite. `what` names it. */

@@ -7,7 +7,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -106,6 +106,11 @@ test('samples the splits into parts, runs the experiment and prints the JSON of 
   assert.equal(await runOptimize(second.args), 0);
   assert.deepEqual(JSON.parse(second.out[0]!), json);
   assert.equal(statSync(join(root, 'sets', 'math', 'test-T3', 'part-00000', 'trajectories.safetensors')).mtimeMs, written, 'stored parts are reused');
+  // So are the trained LRMs, cached under the sets folder.
+  assert.ok(readdirSync(join(root, 'sets', 'lrm')).length > 0);
+  assert.ok(!first.log.some((line) => line.includes('LRM loaded from')));
+  assert.ok(second.log.some((line) => line.includes('math: LRM loaded from')), second.log.join('\n'));
+  assert.equal(json.lrm_ranking_weight, 0);
   assert.equal(tf.memory().numTensors, before);
 });
 
@@ -124,6 +129,7 @@ test('parts sampled with other settings are refused; bad options are usage error
   await usage({}, { 'train-questions': -3 }, /--train-questions must be a positive integer/);
   await usage({}, { lr: -1 }, /--lr must be a positive number/);
   await usage({}, { temperature: 0 }, /--temperature must be a positive number, got 0/);
+  await usage({}, { 'ranking-weight': -1 }, /--ranking-weight must be a finite number >= 0, got -1/);
 });
 
 test('general-model path: a standard model (blocks run once, s0 = 0) is optimised over its per-layer states with sampled tokens', async () => {

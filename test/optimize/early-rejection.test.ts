@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../src/tensor/random.js';
+import { Rng, deriveSeed } from '../../src/tensor/random.js';
 import { evaluateMethods } from '../../src/optimize/evaluation.js';
 import { expectedLtoAccuracy } from '../../src/optimize/sweeps.js';
 import {
@@ -14,6 +14,7 @@ import {
   evaluateEarlyRejection,
   expectedEarlyRejection,
   firstEarlyRejectionRuns,
+  heldOutEarlyRejection,
   rejectionThresholds,
   tokenPrefixTrajectories,
   type EarlyRejectionPool,
@@ -89,9 +90,9 @@ test('the choice on validation: informative prefixes save steps at LTO accuracy;
   const options = { beta: 1e-3, quantiles: [0, 0.2, 0.4, 0.6], survivors: [2, 4, 6, 10], tolerance: 0.01 };
   const c = chooseEarlyRejection(validation, options);
   assert.equal(c.grid.length, 16);
-  assert.ok(c.chosen.accuracy >= c.reference.accuracy - 0.01);
+  assert.ok(c.chosen.lowerBound >= -0.01 - 1e-12 && c.chosen.accuracy >= c.reference.accuracy - 0.01);
   assert.ok(c.chosen.latentSteps < 0.7 * c.reference.latentSteps, JSON.stringify(c.chosen));
-  for (const g of c.grid) if (g.accuracy >= c.reference.accuracy - 0.01) assert.ok(g.latentSteps >= c.chosen.latentSteps);
+  for (const g of c.grid) if (g.lowerBound >= -0.01) assert.ok(g.latentSteps >= c.chosen.latentSteps);
   // The grid's (q = 0, S = N) point is LTO.
   const lto = c.grid.find((g) => g.quantile === 0 && g.survivors === 10)!;
   assert.ok(Math.abs(lto.accuracy - c.reference.accuracy) < 1e-12 && lto.latentSteps === c.reference.latentSteps);
@@ -100,6 +101,54 @@ test('the choice on validation: informative prefixes save steps at LTO accuracy;
   // With tolerance 0, (q = 0, S = N) always qualifies, so the choice is never below LTO on validation.
   const strict = chooseEarlyRejection(randomPools(200, 10, 3, false), { ...options, tolerance: 0 });
   assert.ok(strict.chosen.accuracy >= strict.reference.accuracy - 1e-12);
+});
+
+test('the non-inferiority bound: paired difference and standard error over questions, z standard errors below', () => {
+  const validation = randomPools(120, 10, 4, true);
+  const options = { beta: 0.05, quantiles: [0, 0.3, 0.6], survivors: [2, 5, 10], tolerance: 0.01 };
+  const c = chooseEarlyRejection(validation, options);
+  const lto = { thresholds: [-Infinity, -Infinity], survivors: 10, beta: 0.05 };
+  for (const g of c.grid) {
+    // Recomputed question by question through the public per-pool expectation.
+    const d = validation.map((p) => expectedEarlyRejection([p], { thresholds: g.thresholds, survivors: g.survivors, beta: 0.05 }).accuracy - expectedEarlyRejection([p], lto).accuracy);
+    const mean = d.reduce((a, b) => a + b, 0) / d.length;
+    const se = Math.sqrt(d.reduce((a, b) => a + (b - mean) ** 2, 0) / (d.length - 1) / d.length);
+    assert.ok(Math.abs(g.difference - mean) < 1e-12 && Math.abs(g.difference - (g.accuracy - c.reference.accuracy)) < 1e-12);
+    assert.ok(Math.abs(g.standardError - se) < 1e-12);
+    assert.ok(Math.abs(g.lowerBound - (mean - 1.645 * se)) < 1e-12);
+  }
+  // LTO itself differs from LTO by exactly 0 with no spread, so it always qualifies.
+  const itself = c.grid.find((g) => g.quantile === 0 && g.survivors === 10)!;
+  assert.deepEqual([itself.difference, itself.standardError, itself.lowerBound], [0, 0, 0]);
+  // 0 standard errors is the point-estimate rule; demanding more never makes the choice cheaper.
+  const point = chooseEarlyRejection(validation, { ...options, standardErrors: 0 });
+  for (const g of point.grid) if (g.accuracy >= point.reference.accuracy - 0.01) assert.ok(g.latentSteps >= point.chosen.latentSteps);
+  let previous = 0;
+  for (const standardErrors of [0, 1, 1.645, 3]) {
+    const steps = chooseEarlyRejection(validation, { ...options, standardErrors }).chosen.latentSteps;
+    assert.ok(steps >= previous, `standardErrors ${standardErrors}`);
+    previous = steps;
+  }
+});
+
+test('the held-out check judges the selection rule on validation halves it was not chosen on', () => {
+  const validation = randomPools(200, 10, 5, true);
+  const options = { beta: 0.05, quantiles: [0, 0.3, 0.6], survivors: [2, 5, 10], tolerance: 0.01, splits: 12, seed: 3 };
+  const h = heldOutEarlyRejection(validation, options);
+  assert.equal(h.splits, 12);
+  assert.ok(h.withinTolerance >= 0 && h.withinTolerance <= 1 && h.stepFraction > 0 && h.stepFraction <= 1, JSON.stringify(h));
+  assert.deepEqual(heldOutEarlyRejection(validation, options), h);
+  // Only LTO in the grid: the chosen setting is LTO on every half, so it matches LTO exactly.
+  assert.deepEqual({ ...heldOutEarlyRejection(validation, { ...options, quantiles: [0], survivors: [10] }) }, { splits: 12, difference: 0, withinTolerance: 1, stepFraction: 1 });
+  // One split by hand: the same halves, chosen on the first, measured on the second.
+  const one = heldOutEarlyRejection(validation, { ...options, splits: 1 });
+  const order = new Rng(deriveSeed(3, 'held-out halves', 0)).shuffle(validation.map((_, q) => q));
+  const chosen = chooseEarlyRejection(order.slice(0, 100).map((q) => validation[q]!), options).chosen;
+  const rest = order.slice(100).map((q) => validation[q]!);
+  const early = expectedEarlyRejection(rest, { thresholds: chosen.thresholds, survivors: chosen.survivors, beta: 0.05 });
+  const lto = expectedEarlyRejection(rest, { thresholds: [-Infinity, -Infinity], survivors: 10, beta: 0.05 });
+  assert.ok(Math.abs(one.difference - (early.accuracy - lto.accuracy)) < 1e-12);
+  assert.ok(Math.abs(one.stepFraction - early.latentSteps / lto.latentSteps) < 1e-12);
 });
 
 test('first runs of an early-rejection pool keep every per-run field aligned', () => {
@@ -141,4 +190,7 @@ test('bad input is named', () => {
   assert.throws(() => chooseEarlyRejection([POOL, { ...POOL, checkpoints: { rewards: [], costs: [] } }], { beta: 1, quantiles: [0], survivors: [1] }), /pools\[1\] has 0 checkpoints but pools\[0\] has 1/);
   assert.throws(() => chooseEarlyRejection([POOL], { beta: 1, quantiles: [], survivors: [1] }), /quantiles is empty/);
   assert.throws(() => chooseEarlyRejection([POOL], { beta: 1, quantiles: [0], survivors: [1], tolerance: -1 }), /tolerance is -1/);
+  assert.throws(() => chooseEarlyRejection([POOL], { beta: 1, quantiles: [0], survivors: [1], standardErrors: -1 }), /standardErrors is -1; expected a finite number >= 0/);
+  assert.throws(() => heldOutEarlyRejection([POOL], { beta: 1, quantiles: [0], survivors: [1] }), /1 question; expected at least 2/);
+  assert.throws(() => heldOutEarlyRejection([POOL, POOL], { beta: 1, quantiles: [0], survivors: [1], splits: 0 }), /splits is 0; expected a positive integer/);
 });

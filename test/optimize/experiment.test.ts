@@ -106,6 +106,12 @@ test('early rejection: token prefixes by default, chosen on validation, reported
     assert.ok(Math.abs(e.test.step_fraction - e.test.latent_steps / e.test.lto_latent_steps) < 1e-12);
     assert.ok(Math.abs(e.versus_lto.difference - (e.test.accuracy - d.methods.lto!.accuracy)) < 1e-12);
     assert.ok(e.validation.accuracy >= e.validation.lto_accuracy - 0.01 - 1e-12);
+    // The choice passes the non-inferiority test on validation, and the rule is judged on held-out halves.
+    assert.deepEqual(e.selection, { tolerance: 0.01, standard_errors: 1.645 });
+    assert.ok(Math.abs(e.validation.difference - (e.validation.accuracy - e.validation.lto_accuracy)) < 1e-12);
+    assert.ok(e.validation.difference - 1.645 * e.validation.standard_error >= -0.01 - 1e-12);
+    assert.deepEqual(e.held_out.map((h) => h.standard_errors), [0, 1, 1.645, 2.326]);
+    for (const h of e.held_out) assert.ok(h.splits === 50 && h.within_tolerance >= 0 && h.within_tolerance <= 1 && h.step_fraction > 0 && h.step_fraction <= 1 + 1e-12, JSON.stringify(h));
     // The chosen configuration's grid entry carries the same test numbers.
     const g = e.grid.find((x) => x.quantile === e.chosen.quantile && x.survivors === e.chosen.survivors)!;
     assert.equal(g.test_accuracy, e.test.accuracy);
@@ -236,4 +242,14 @@ test('question-centred input (the default) equals raw input on sets centred befo
   assert.equal(a.versus_runs[0]!.methods.lto!.accuracy, a.versus_runs[0]!.methods.single!.accuracy);
   assert.notDeepEqual(raw.domains['alpha']!.lrm, a.lrm);
   await assert.rejects(runExperiment([d], { ...options, lrmInput: 'centred' as never }), /lrmInput is "centred"; expected "raw" or "question-centred"/);
+});
+
+test('the ranking objective reaches every LRM, the pooled one included (its question groups span the domains)', async () => {
+  const ranked = await runExperiment(domains, { ...OPTIONS, lrm: { ...OPTIONS.lrm, rankingWeight: 1 } });
+  assert.deepEqual(ranked.cross_domain!.sources, ['alpha', 'beta', 'pooled']);
+  for (const name of ['alpha', 'beta']) {
+    assert.ok(ranked.domains[name]!.lrm!.auroc !== null);
+    assert.notDeepEqual(ranked.domains[name]!.lrm, result.domains[name]!.lrm, name);
+  }
+  assert.ok(ranked.cross_domain!.auroc[2]!.every((a) => a !== null));
 });

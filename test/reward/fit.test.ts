@@ -1,15 +1,16 @@
 /**
  * Training: the weighted cross-entropy against its formula, checkpoint selection on validation,
- * early stopping, progress and stop requests, class-balance modes, prefix training, bad options.
+ * early stopping, progress and stop requests, class-balance modes, prefix training, the
+ * within-question ranking term, bad options.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/tensor/backend.js';
-import { rocAuc } from '../../src/stats/roc.js';
+import { rocAuc, withinGroupAuc } from '../../src/stats/roc.js';
 import { ProbeRewardModel } from '../../src/reward/probe-reward-model.js';
 import { TransformerRewardModel } from '../../src/reward/transformer-reward-model.js';
-import { binaryCrossEntropyFromLogits, fitRewardModel, type FitProgress } from '../../src/reward/fit.js';
+import { binaryCrossEntropyFromLogits, fitRewardModel, listwiseRankingLoss, type FitProgress } from '../../src/reward/fit.js';
 import { trainRewardModel } from '../../src/reward/train-reward-model.js';
 import { syntheticTrajectories } from './synthetic-trajectories.js';
 
@@ -126,6 +127,51 @@ test('training on random prefixes makes short prefixes score well', async () => 
   }
 });
 
+test('the ranking term is ListNet cross-entropy per question, and its gradient lifts correct runs within their question', () => {
+  const logits = [0, 1, 2, 3, 5];
+  // Question 0: runs 0 and 1, run 0 correct; question 1: runs 2..4, runs 2 and 3 correct.
+  const membership = [[1, 1, 0, 0, 0], [0, 0, 1, 1, 1]];
+  const target = [[1, 0, 0, 0, 0], [0, 0, 0.5, 0.5, 0]];
+  const logSoftmax = (z: number[], i: number): number => z[i]! - Math.log(z.reduce((a, b) => a + Math.exp(b), 0));
+  const expected = (-logSoftmax([0, 1], 0) - 0.5 * (logSoftmax([2, 3, 5], 0) + logSoftmax([2, 3, 5], 1))) / 2;
+  const before = tf.memory().numTensors;
+  const { value, gradient } = tf.tidy(() => {
+    const m = tf.tensor2d(membership);
+    const t = tf.tensor2d(target);
+    const g = tf.grad((z: tf.Tensor) => listwiseRankingLoss(z as tf.Tensor1D, m, t))(tf.tensor1d(logits));
+    return { value: listwiseRankingLoss(tf.tensor1d(logits), m, t).dataSync()[0]!, gradient: Array.from(g.dataSync()) };
+  });
+  assert.equal(tf.memory().numTensors, before);
+  assert.ok(Math.abs(value - expected) < 1e-5, `${value} vs ${expected}`);
+  // d/dz_i = (softmax_i - target_i) / questions, within each question.
+  const softmax = (z: number[], i: number): number => Math.exp(logSoftmax(z, i));
+  const want = [(softmax([0, 1], 0) - 1) / 2, softmax([0, 1], 1) / 2, (softmax([2, 3, 5], 0) - 0.5) / 2, (softmax([2, 3, 5], 1) - 0.5) / 2, softmax([2, 3, 5], 2) / 2];
+  gradient.forEach((g, i) => assert.ok(Math.abs(g - want[i]!) < 1e-5, `d/dz${i}: ${g} vs ${want[i]}`));
+});
+
+test('with rankingWeight, batches hold whole questions; the fit learns, is seeded and leaves no tensors behind', async () => {
+  // Consecutive blocks of 20 runs are the questions (labels are random, so nearly all are mixed).
+  const grouped = (set: typeof train) => ({ ...set, groups: Array.from({ length: set.trajectories.runs / 20 }, (_, q) => Array.from({ length: 20 }, (_, k) => q * 20 + k)) });
+  const groupedTrain = grouped(train);
+  const fitOnce = async () => {
+    const model = ProbeRewardModel.create(SHAPE.width, 1);
+    const events: FitProgress[] = [];
+    const before = tf.memory().numTensors;
+    const fit = await fitRewardModel(model, groupedTrain, validation, { epochs: 15, patience: 15, batchSize: 64, learningRate: 3e-2, rankingWeight: 1, seed: 2, onProgress: (p) => events.push(p) });
+    assert.equal(tf.memory().numTensors, before);
+    const scores = model.score(testSet.trajectories);
+    model.dispose();
+    return { fit, events, scores };
+  };
+  const a = await fitOnce();
+  // 16 questions of 20 runs packed until a batch has >= 64 runs: 4 batches of 80 runs per epoch.
+  assert.deepEqual(a.events.filter((e) => e.kind === 'batch' && e.epoch === 1).map((e) => (e.kind === 'batch' ? e.batches : 0)), [4, 4, 4, 4]);
+  assert.ok(a.fit.best.auroc > 0.9, `validation AUROC ${a.fit.best.auroc}`);
+  const testGroups = grouped(testSet).groups;
+  assert.ok(withinGroupAuc(a.scores, testSet.correct, testGroups).mean! > 0.85);
+  assert.deepEqual((await fitOnce()).scores, a.scores);
+});
+
 test('a failed fit leaves the model exactly as it was', async () => {
   const model = TransformerRewardModel.create(SHAPE.width, 0, { dModel: 8, heads: 2, layers: 1 });
   try {
@@ -155,6 +201,13 @@ test('bad data and options are named', async () => {
     await assert.rejects(fitRewardModel(model, train, validation, { classBalance: 'smote' as never }), /classBalance is "smote"/);
     await assert.rejects(fitRewardModel(model, train, validation, { selectBy: 'loss' as never }), /selectBy is "loss"; expected "auroc" or "f1"/);
     await assert.rejects(fitRewardModel(model, train, validation, { minimumPrefix: 9 }), /minimumPrefix 9 exceeds the 8 steps/);
+    await assert.rejects(fitRewardModel(model, train, validation, { rankingWeight: 1 }), /rankingWeight > 0 needs train.groups/);
+    await assert.rejects(fitRewardModel(model, train, validation, { rankingWeight: -1 }), /rankingWeight is -1; expected a non-negative finite number/);
+    const halves = [Array.from({ length: 160 }, (_, i) => i), Array.from({ length: 160 }, (_, i) => 160 + i)];
+    await assert.rejects(fitRewardModel(model, { ...train, groups: halves }, validation, { rankingWeight: 1, classBalance: 'oversample' }), /"oversample" cannot be combined with rankingWeight > 0/);
+    await assert.rejects(fitRewardModel(model, { ...train, groups: [[0, 1], [1, 2]] }, validation, { rankingWeight: 1 }), /fitRewardModel: train: run 1 is in two groups/);
+    await assert.rejects(fitRewardModel(model, { ...train, groups: [[0, 1]] }, validation, { rankingWeight: 1 }), /fitRewardModel: train: run 2 is in no group/);
+    await assert.rejects(fitRewardModel(model, { ...train, groups: [[0, 400]] }, validation, { rankingWeight: 1 }), /groups\[0\] has run 400; expected an index in 0\.\.319/);
     await assert.rejects(trainRewardModel(train, validation, { model: { kind: 'svm' } as never }), /model kind "svm"; expected "transformer" or "probe"/);
   } finally {
     model.dispose();
