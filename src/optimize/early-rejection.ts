@@ -298,6 +298,7 @@ export interface EarlyRejectionChoiceOptions {
 }
 
 export const DEFAULT_EARLY_REJECTION_STANDARD_ERRORS = 1.645;
+export const DEFAULT_EARLY_REJECTION_TOLERANCE = 0.01;
 
 export interface EarlyRejectionChoice {
   readonly chosen: EarlyRejectionGridPoint;
@@ -309,7 +310,7 @@ export interface EarlyRejectionChoice {
 function checkChoiceOptions(options: EarlyRejectionChoiceOptions, what: string): { tolerance: number; standardErrors: number } {
   if (!Array.isArray(options.quantiles) || options.quantiles.length === 0) throw new Error(`${what}: quantiles is empty; expected at least one quantile in [0, 1]`);
   if (!Array.isArray(options.survivors) || options.survivors.length === 0) throw new Error(`${what}: survivors is empty; expected at least one S >= 1`);
-  const tolerance = options.tolerance ?? 0.01;
+  const tolerance = options.tolerance ?? DEFAULT_EARLY_REJECTION_TOLERANCE;
   if (!(tolerance >= 0) || !Number.isFinite(tolerance)) throw new Error(`${what}: tolerance is ${tolerance}; expected a finite number >= 0`);
   const standardErrors = options.standardErrors ?? DEFAULT_EARLY_REJECTION_STANDARD_ERRORS;
   if (!(standardErrors >= 0) || !Number.isFinite(standardErrors)) throw new Error(`${what}: standardErrors is ${standardErrors}; expected a finite number >= 0`);

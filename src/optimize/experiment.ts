@@ -56,6 +56,7 @@ import {
   evaluateEarlyRejection,
   heldOutEarlyRejection,
   DEFAULT_EARLY_REJECTION_STANDARD_ERRORS,
+  DEFAULT_EARLY_REJECTION_TOLERANCE,
   type EarlyRejectionPool,
   type TokenPrefixes,
 } from './early-rejection.js';
@@ -624,7 +625,7 @@ function earlyRejection(
   const input = lrmInputOf(options);
   const validation = earlyPools(validationPools, validationGroups, checkpointData(model, d.validation, input, mode, checkpoints, d.tokenPrefixes?.validation));
   const test = earlyPools(testPools, testGroups, checkpointData(model, d.test, input, mode, checkpoints, d.tokenPrefixes?.test));
-  const selection = { beta, quantiles, survivors, tolerance: settings.tolerance ?? 0.01, standardErrors: settings.standardErrors ?? DEFAULT_EARLY_REJECTION_STANDARD_ERRORS };
+  const selection = { beta, quantiles, survivors, tolerance: settings.tolerance ?? DEFAULT_EARLY_REJECTION_TOLERANCE, standardErrors: settings.standardErrors ?? DEFAULT_EARLY_REJECTION_STANDARD_ERRORS };
   const choice = chooseEarlyRejection(validation, selection);
   const heldOut = [...new Set([...HELD_OUT_STANDARD_ERRORS, selection.standardErrors])].sort((a, b) => a - b).map((standardErrors) => {
     const h = heldOutEarlyRejection(validation, { ...selection, standardErrors, splits: settings.heldOutSplits ?? 50, seed: deriveSeed(evalSeed, 'held-out') });
