@@ -183,10 +183,10 @@ export async function benchSampling(log: (message: string) => void = () => undef
     const pool: TaskItem[] = (['math', 'code', 'choice'] as const).flatMap((domain) => buildDomainSplits(domain, { seed: 5, sizes: { train: 1, validation: 1, test: 3 } }).test);
     const items = pool.slice(0, QUESTIONS);
     const base: SampleOptions = { runs: RUNS, steps: STEPS, seed: 1, maxNewTokens: NEW_TOKENS, pooling: 'mean' };
-    const tensorsBefore = tf.memory().numTensors;
-
-    // Warm-up (kernels, caches): one small unbatched call.
+    // Warm-up (kernels, caches): one small unbatched call. The tensor count is taken after it: on
+    // tfjs-node the first call builds the model's head-major weight layout, which stays with the model.
     await sampleTrajectories(model, tokenizer, items.slice(0, 1), { ...base, runs: 1 });
+    const tensorsBefore = tf.memory().numTensors;
 
     log(`sampling ${QUESTIONS} questions x ${RUNS} runs, batched ...`);
     let t0 = performance.now();

@@ -10,7 +10,11 @@
  * Exactness: row i of a batch seeded `seed` always starts from the state drawn from
  * deriveSeed(seed, 'row', i) (see InitialStateSampler), so each worker is given the seeds of its
  * rows and the result is bit-identical to `model.forward(ids, { runs, seed, ... })` in one process
- * on the same backend. The prelude still runs once per prompt within each worker.
+ * on wasm (the tests' backend). Not on tfjs-node: there a worker's results differ from
+ * the main thread's in the last bit (measured 2026-11-30: prelude.out at 1 ulp, for the same
+ * prompt and weights), while the generation pool's sampled trajectories there are identical to
+ * in-process ones (`npm run bench`: sampling.pooled.identical_to_in_process); the cause was not
+ * found. The prelude still runs once per prompt within each worker.
  */
 import { join } from 'node:path';
 import type { BackendChoice, BackendInfo } from '../tensor/backend.js';
