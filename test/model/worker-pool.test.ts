@@ -1,6 +1,7 @@
 /**
  * ForwardPool on a small synthetic model: pooled forwards are bit-identical to the in-process
- * forward (one or several prompts, runs split across workers, more workers than rows), shapes of
+ * forward (on tfjs-node: equal to float32 rounding; one or several prompts, runs split across
+ * workers, more workers than rows), shapes of
  * records and logits, errors from the request and from the workers, a dead worker, and close().
  */
 import { after, before, describe, test } from 'node:test';
@@ -50,10 +51,20 @@ function local(ids: readonly (readonly number[])[], options: PoolForwardOptions)
   }
 }
 
-/** Bit-level equality (distinguishes -0 from 0 and compares NaN payloads). */
+/**
+ * Bit-level equality (distinguishes -0 from 0 and compares NaN payloads). On tfjs-node the last
+ * bits depend on how many rows a call holds (see worker-pool.ts), so there the values must agree
+ * to within float32 rounding noise instead.
+ */
 function assertBitIdentical(actual: PoolTensor | undefined, expected: PoolTensor | undefined, what: string): void {
   assert.ok(actual && expected, `${what}: present in both`);
   assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
+  if (pool.backend === 'node' || pool.backend === 'node-gpu') {
+    assert.equal(actual.data.length, expected.data.length, `${what}: length`);
+    const worst = actual.data.reduce((m, v, i) => Math.max(m, Math.abs(v - expected.data[i]!) / Math.max(1, Math.abs(expected.data[i]!))), 0);
+    assert.ok(worst <= 1e-5, `${what}: relative difference ${worst} on tfjs-node`);
+    return;
+  }
   const a = new Uint32Array(actual.data.buffer, actual.data.byteOffset, actual.data.length);
   const b = new Uint32Array(expected.data.buffer, expected.data.byteOffset, expected.data.length);
   const first = a.findIndex((v, i) => v !== b[i]);
@@ -82,7 +93,7 @@ describe('row ranges', () => {
   });
 });
 
-describe('pooled forward equals the in-process forward bit for bit', () => {
+describe('pooled forward equals the in-process forward (bit for bit, except on tfjs-node)', () => {
   for (const runs of [1, 3, 7]) {
     test(`one prompt, ${runs} run(s), 2 workers`, async () => {
       const pooled = await assertPoolMatches(pool, [PROMPT], { steps: T, runs, seed: 11, record: RECORD, positions: 'all' });
