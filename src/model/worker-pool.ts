@@ -11,11 +11,12 @@
  * deriveSeed(seed, 'row', i) (see InitialStateSampler), so each worker is given the seeds of its
  * rows and the result is bit-identical to `model.forward(ids, { runs, seed, ... })` in one process
  * on wasm (the tests' backend). Not always on tfjs-node: there the last bits depend on how many
- * rows a call holds (which kernel does it was not pinned down; a plain matMul does not). Measured 2026-11-30 on the default model (48-token
- * prompt, 16 steps): one worker taking all 20 rows matches the main thread bit for bit, and so
- * do basic ops in a worker thread; two workers of 10 rows differ in the last bit in 210 of 1920
- * latent.0 values, and two workers of 1 row (matMulRows's batched path) in latent.16. The
- * prelude still runs once per prompt within each worker.
+ * rows a call holds (which kernel does it was not pinned down; a plain matMul does not).
+ * Measured 2026-11-30 on the default model (48-token prompt, 16 steps): one worker taking all 20
+ * rows matches the main thread bit for bit, and so do basic ops in a worker thread; two workers
+ * of 10 rows differ in the last bit in 210 of 1920 latent.0 values, and two workers of 1 row
+ * (matMulRows's batched path) in latent.16. The prelude still runs once per prompt within each
+ * worker.
  */
 import { join } from 'node:path';
 import type { BackendChoice, BackendInfo } from '../tensor/backend.js';

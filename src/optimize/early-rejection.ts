@@ -307,6 +307,11 @@ export interface EarlyRejectionChoice {
   readonly grid: readonly EarlyRejectionGridPoint[];
 }
 
+/** LTO itself as a rule: nothing rejected, every candidate finished (the reference of the choice). */
+function ltoRule(pools: readonly EarlyRejectionPool[], beta: number): EarlyRejectionRule {
+  return { thresholds: new Array<number>(pools[0]!.checkpoints.rewards.length).fill(-Infinity), survivors: Math.max(...pools.map(poolSize)), beta };
+}
+
 function checkChoiceOptions(options: EarlyRejectionChoiceOptions, what: string): { tolerance: number; standardErrors: number } {
   if (!Array.isArray(options.quantiles) || options.quantiles.length === 0) throw new Error(`${what}: quantiles is empty; expected at least one quantile in [0, 1]`);
   if (!Array.isArray(options.survivors) || options.survivors.length === 0) throw new Error(`${what}: survivors is empty; expected at least one S >= 1`);
@@ -339,7 +344,7 @@ export function chooseEarlyRejection(validationPools: readonly EarlyRejectionPoo
   checkEarlyRejectionPools(validationPools, 'chooseEarlyRejection');
   const { tolerance, standardErrors } = checkChoiceOptions(options, 'chooseEarlyRejection');
   const checkpoints = validationPools[0]!.checkpoints.rewards.length;
-  const everything: EarlyRejectionRule = { thresholds: new Array<number>(checkpoints).fill(-Infinity), survivors: Math.max(...validationPools.map(poolSize)), beta: options.beta };
+  const everything = ltoRule(validationPools, options.beta);
   checkRule(everything, checkpoints, 'chooseEarlyRejection');
   const lto = expectedPerQuestion(validationPools, everything);
   const reference = { accuracy: mean(lto.accuracy), latentSteps: mean(lto.latentSteps) };
@@ -385,8 +390,7 @@ export function heldOutEarlyRejection(validationPools: readonly EarlyRejectionPo
   if (validationPools.length < 2) throw new Error(`heldOutEarlyRejection: ${validationPools.length} question; expected at least 2 to split in halves`);
   const splits = options.splits ?? 50;
   if (!Number.isInteger(splits) || splits < 1) throw new Error(`heldOutEarlyRejection: splits is ${splits}; expected a positive integer`);
-  const checkpoints = validationPools[0]!.checkpoints.rewards.length;
-  const everything: EarlyRejectionRule = { thresholds: new Array<number>(checkpoints).fill(-Infinity), survivors: Math.max(...validationPools.map(poolSize)), beta: options.beta };
+  const everything = ltoRule(validationPools, options.beta);
   let difference = 0;
   let within = 0;
   let stepFraction = 0;

@@ -628,7 +628,7 @@ function earlyRejection(
   const selection = { beta, quantiles, survivors, tolerance: settings.tolerance ?? DEFAULT_EARLY_REJECTION_TOLERANCE, standardErrors: settings.standardErrors ?? DEFAULT_EARLY_REJECTION_STANDARD_ERRORS };
   const choice = chooseEarlyRejection(validation, selection);
   const heldOut = [...new Set([...HELD_OUT_STANDARD_ERRORS, selection.standardErrors])].sort((a, b) => a - b).map((standardErrors) => {
-    const h = heldOutEarlyRejection(validation, { ...selection, standardErrors, splits: settings.heldOutSplits ?? 50, seed: deriveSeed(evalSeed, 'held-out') });
+    const h = heldOutEarlyRejection(validation, { ...selection, standardErrors, splits: settings.heldOutSplits, seed: deriveSeed(evalSeed, 'held-out') });
     return { standard_errors: standardErrors, splits: h.splits, difference: h.difference, within_tolerance: h.withinTolerance, step_fraction: h.stepFraction };
   });
   const rule = { thresholds: choice.chosen.thresholds, survivors: choice.chosen.survivors, beta };

@@ -218,16 +218,14 @@ export function listwiseRankingLoss(logits: tf.Tensor1D, membership: tf.Tensor2D
 
 /** The ranking term's membership and target rows for a batch's mixed questions (null if none). */
 function rankingRows(batch: Batch, correct: ArrayLike<boolean>): { membership: Float32Array; target: Float32Array; rows: number } | null {
-  const mixed = batch.questions.filter((positions) => {
-    const right = positions.filter((p) => correct[batch.runs[p]!]).length;
-    return right > 0 && right < positions.length;
-  });
+  const mixed = batch.questions
+    .map((positions) => ({ positions, right: positions.filter((p) => correct[batch.runs[p]!]) }))
+    .filter(({ positions, right }) => right.length > 0 && right.length < positions.length);
   if (mixed.length === 0) return null;
   const width = batch.runs.length;
   const membership = new Float32Array(mixed.length * width);
   const target = new Float32Array(mixed.length * width);
-  mixed.forEach((positions, g) => {
-    const right = positions.filter((p) => correct[batch.runs[p]!]);
+  mixed.forEach(({ positions, right }, g) => {
     for (const p of positions) membership[g * width + p] = 1;
     for (const p of right) target[g * width + p] = 1 / right.length;
   });
