@@ -56,7 +56,7 @@ function local(ids: readonly (readonly number[])[], options: PoolForwardOptions)
  * bits depend on how many rows a call holds (see worker-pool.ts), so there the values must agree
  * to within float32 rounding noise instead.
  */
-function assertBitIdentical(actual: PoolTensor | undefined, expected: PoolTensor | undefined, what: string): void {
+function assertSameAsInProcess(actual: PoolTensor | undefined, expected: PoolTensor | undefined, what: string): void {
   assert.ok(actual && expected, `${what}: present in both`);
   assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
   if (pool.backend === 'node' || pool.backend === 'node-gpu') {
@@ -74,9 +74,9 @@ function assertBitIdentical(actual: PoolTensor | undefined, expected: PoolTensor
 
 function assertSameResult(pooled: PoolForwardResult, expected: PoolForwardResult): void {
   assert.deepEqual([...pooled.records.keys()], [...expected.records.keys()], 'record names and order');
-  for (const [name, t] of expected.records) assertBitIdentical(pooled.records.get(name), t, name);
+  for (const [name, t] of expected.records) assertSameAsInProcess(pooled.records.get(name), t, name);
   if (expected.logits === undefined) assert.equal(pooled.logits, undefined);
-  else assertBitIdentical(pooled.logits, expected.logits, 'logits');
+  else assertSameAsInProcess(pooled.logits, expected.logits, 'logits');
 }
 
 async function assertPoolMatches(p: ForwardPool, ids: readonly (readonly number[])[], options: PoolForwardOptions): Promise<PoolForwardResult> {
