@@ -67,6 +67,10 @@ let current: Promise<BackendInfo> | undefined;
 /** Parses a backend choice, naming the source of the value in the error. */
 export function parseBackendChoice(value: string | undefined, source = 'LTO_BACKEND'): BackendChoice {
   if (value === undefined || value === '') return 'auto';
+  // JavaScript callers (notebooks) can pass anything; say what was expected instead of a TypeError.
+  if (typeof value !== 'string') {
+    throw new Error(`${source} must be a string naming a backend (one of ${BACKEND_CHOICES.join(', ')}), got ${typeof value}`);
+  }
   const v = value.trim().toLowerCase() as BackendChoice;
   if (!BACKEND_CHOICES.includes(v)) {
     throw new Error(`${source}="${value}" is not a backend; expected one of ${BACKEND_CHOICES.join(', ')}`);
@@ -136,8 +140,13 @@ async function select(choice: BackendChoice): Promise<BackendInfo> {
  * `choice` overrides LTO_BACKEND; passing a different choice after initialisation re-selects.
  */
 export function initBackend(choice?: BackendChoice): Promise<BackendInfo> {
-  const wanted = choice ?? parseBackendChoice(process.env['LTO_BACKEND']);
-  if (current === undefined || (choice !== undefined && lastChoice !== choice)) {
+  let wanted: BackendChoice;
+  try {
+    wanted = choice === undefined ? parseBackendChoice(process.env['LTO_BACKEND']) : parseBackendChoice(choice, 'initBackend choice');
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  if (current === undefined || (choice !== undefined && lastChoice !== wanted)) {
     lastChoice = wanted;
     current = select(wanted);
     current.catch(() => {

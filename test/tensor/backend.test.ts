@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { parseBackendChoice, describeBackend, NATIVE_RUNTIME_DEFAULTS } from '../../src/tensor/backend.js';
+import { parseBackendChoice, describeBackend, initBackend, NATIVE_RUNTIME_DEFAULTS } from '../../src/tensor/backend.js';
 
 const backendModule = join(__dirname, '../../src/tensor/backend.js');
 
@@ -39,6 +39,12 @@ test('parseBackendChoice accepts the documented names and names the source of a 
   assert.equal(parseBackendChoice(' WASM '), 'wasm');
   assert.throws(() => parseBackendChoice('gpu'), /LTO_BACKEND="gpu" is not a backend; expected one of auto, node-gpu, node, wasm, cpu/);
   assert.throws(() => parseBackendChoice('x', '--backend'), /--backend="x"/);
+  assert.throws(() => parseBackendChoice(3 as unknown as string, 'initBackend choice'), /initBackend choice must be a string naming a backend .* got number/);
+});
+
+test('initBackend rejects a bad choice from JavaScript callers with the expected names, before selecting anything', async () => {
+  await assert.rejects(initBackend('gpu' as never), /initBackend choice="gpu" is not a backend; expected one of auto/);
+  await assert.rejects(initBackend(3 as never), /initBackend choice must be a string naming a backend/);
 });
 
 test('LTO_BACKEND forces the backend', () => {
