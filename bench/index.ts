@@ -149,8 +149,8 @@ function sameBits(pooled: PoolForwardResult, local: { records: ReadonlyMap<strin
  *   total = nPrelude*block(P) + T*(adapter(R) + nCore*block(R)) + nCoda*block(R) + head
  * The coda runs on all S positions (its attention needs them), the head on the last one only.
  * This is the architecture's count (comparable across implementations). Ours does slightly less:
- * the injection half of the adapter, e @ adapter[h:2h], is computed once per call, not per step
- * (T * R*S * 2*h*h fewer FLOPs, about 4% here); the rotary pair swap adds a [hs, hs] matMul per
+ * the injection half of the adapter, e @ adapter[h:2h], is computed once per prompt, not per step
+ * and run ((T*R - P) * S * 2*h*h fewer FLOPs, about 4% here; executedForwardFlops); the rotary pair swap adds a [hs, hs] matMul per
  * head (not counted).
  */
 export function forwardFlops(c: HuginnConfig, prompts: number, runs: number, length: number, steps: number): number {
@@ -163,9 +163,13 @@ export function forwardFlops(c: HuginnConfig, prompts: number, runs: number, len
   return c.nPrelude * block(prompts) + steps * (adapter(rows) + c.nCore * block(rows)) + c.nCoda * block(rows) + head;
 }
 
-/** FLOPs our forward executes: the architecture's count less the injection half of the adapter (computed once per call). */
+/**
+ * FLOPs our forward executes: the architecture's count with the injection half of the adapter
+ * done once per prompt (P rows) instead of at every step for every row (T x R rows).
+ */
 export function executedForwardFlops(c: HuginnConfig, prompts: number, runs: number, length: number, steps: number): number {
-  return forwardFlops(c, prompts, runs, length, steps) - steps * prompts * runs * length * 2 * c.nEmbd * c.nEmbd;
+  const injectionRows = steps * prompts * runs - prompts;
+  return forwardFlops(c, prompts, runs, length, steps) - injectionRows * length * 2 * c.nEmbd * c.nEmbd;
 }
 
 /** FLOP/s of a 512x512x512 matMul on the current backend (2 * 512^3 / median seconds). */
