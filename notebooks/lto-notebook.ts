@@ -139,9 +139,9 @@ const POOLED_SAMPLING_MIN_RUNS = 200;
  */
 export async function splitSet(m: NotebookModel, domain: Domain, split: 'train' | 'validation' | 'test', o: SplitSetOptions): Promise<TrajectorySet> {
   const items = await tasks(domain, split, o.questions);
-  const steps = o.steps ?? m.model.config.meanRecurrence;
+  const steps = o.steps ?? m.model.config.testTimeSteps;
   const seed = o.seed ?? SEED;
-  const initScale = o.initScale ?? 1;
+  const initScale = o.initScale ?? m.model.config.testTimeInitScale;
   const variant = `${o.record ? `-rec${o.record.join('+')}` : ''}${o.temperature !== undefined ? `-temp${o.temperature}` : ''}`;
   const name = `${domain}-${split}-q${items.length}-r${o.runs}-t${steps}-s${seed}-init${initScale}${variant}`;
   const bar = progress({ total: items.length, label: `${domain} ${split} (${items.length} questions x ${o.runs} runs, T=${steps})` });

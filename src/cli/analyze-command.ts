@@ -64,10 +64,10 @@ export async function runAnalyze(args: AnalyzeArgs): Promise<number> {
   const workers = workersOption(args.numbers['workers']);
   const loaded = await loadModelWithTokenizer(args.model);
   const config = loaded.model.config;
-  const steps = args.numbers['steps'] ?? config.meanRecurrence;
+  const steps = args.numbers['steps'] ?? config.testTimeSteps;
   const runs = args.numbers['runs'] ?? 20;
   const seed = args.numbers['seed'] ?? 0;
-  const initScale = args.numbers['init-scale'] ?? 1;
+  const initScale = args.numbers['init-scale'] ?? config.testTimeInitScale;
   const noise = noiseOption(args.noise, args.noiseType, config.testTimeNoise) ?? config.testTimeNoise;
   const out: Record<string, unknown> = {};
   let pool: GenerationPool | undefined;

@@ -29,11 +29,11 @@ export async function runEval(args: EvalArgs): Promise<number> {
   const decoding = decodingOption(args.numbers['temperature']);
   const loaded = await loadModelWithTokenizer(args.model);
   const { model, tokenizer } = loaded;
-  const steps = args.numbers['steps'] ?? model.config.meanRecurrence;
+  const steps = args.numbers['steps'] ?? model.config.testTimeSteps;
   const runs = args.numbers['runs'] ?? 1;
   const limit = args.numbers['limit'];
   const noise = noiseOption(args.numbers['noise']?.toString(), args.noiseType, model.config.testTimeNoise) ?? model.config.testTimeNoise;
-  const initScale = args.numbers['init-scale'] ?? 1;
+  const initScale = args.numbers['init-scale'] ?? model.config.testTimeInitScale;
   const out: Record<string, { accuracy: number; pass_at_n: number; n_questions: number; by_difficulty: unknown[] }> = {};
   let pool: GenerationPool | undefined;
   try {

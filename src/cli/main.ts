@@ -137,6 +137,8 @@ async function run(argv: string[]): Promise<number> {
         intermediate_size: c.intermediateSize,
         vocab_size: c.vocabSize,
         mean_recurrence: c.meanRecurrence,
+        test_time_steps: c.testTimeSteps,
+        test_time_init_scale: c.testTimeInitScale,
         parameters: parameterCount(c),
         weight_bytes_float32: model.weightBytes,
       });

@@ -249,8 +249,8 @@ export async function runOptimize(args: OptimizeArgs): Promise<number> {
   }
   const depths = list(args.depths, 'depths', true) ?? [];
   if (depths.some((t) => t < 1)) throw new UsageError(`--depths must be positive integers, got "${args.depths}"`);
-  const initScale = n['init-scale'] ?? 1;
-  if (!(initScale >= 0) || !Number.isFinite(initScale)) throw new UsageError(`--init-scale must be a finite number >= 0, got ${initScale}`);
+  const initScaleOption = n['init-scale'];
+  if (initScaleOption !== undefined && !(initScaleOption >= 0 && Number.isFinite(initScaleOption))) throw new UsageError(`--init-scale must be a finite number >= 0, got ${initScaleOption}`);
   const log = args.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const write = args.write ?? ((text: string) => process.stdout.write(text));
   const domains: Domain[] = args.domain ? [args.domain as Domain] : [...DOMAINS];
@@ -261,7 +261,8 @@ export async function runOptimize(args: OptimizeArgs): Promise<number> {
   let pool: GenerationPool | undefined;
   try {
     pool = await openGenerationPool(loaded.dir, workers, log);
-    const steps = positive(n['steps'], 'steps', loaded.model.config.meanRecurrence);
+    const steps = positive(n['steps'], 'steps', loaded.model.config.testTimeSteps);
+    const initScale = initScaleOption ?? loaded.model.config.testTimeInitScale;
     const noise = noiseOption(n['noise']?.toString(), args.noiseType, loaded.model.config.testTimeNoise) ?? loaded.model.config.testTimeNoise;
     // A model whose blocks run once from s0 = 0 has no latent recurrence: its latent thoughts are its per-layer states.
     const record = args.record !== undefined ? args.record.split(',').map((s) => s.trim()).filter((s) => s.length > 0) : loaded.model.config.stateInit === 'zero' ? [...STANDARD_MODEL_LAYERS] : undefined;

@@ -23,8 +23,14 @@ export interface HuginnConfig {
   readonly ropeBase: number;
   /** Longest sequence the rotary tables cover (`block_size`). */
   readonly blockSize: number;
-  /** Default number of recurrence steps (`mean_recurrence`). */
+  /** Mean number of recurrence steps in training (`mean_recurrence`). */
   readonly meanRecurrence: number;
+  /**
+   * Default number of recurrence steps at inference (`test_time_steps`, this library's extension;
+   * default `mean_recurrence`, as upstream): a small model whose state converges in a few steps
+   * keeps its runs apart only when it stops before that.
+   */
+  readonly testTimeSteps: number;
   readonly meanBackpropDepth: number;
   /** Std of the initial-state normal before `init_scale` (`init_values.std`). */
   readonly initStd: number;
@@ -40,6 +46,12 @@ export interface HuginnConfig {
   readonly tieEmbeddings: boolean;
   /** Noise mixed into the state before every recurrence step (`test_time_noise`, `_type`); off by default. */
   readonly testTimeNoise: TestTimeNoise;
+  /**
+   * Default multiplier of `init_values.std` for the initial state at inference
+   * (`test_time_init_scale`, this library's extension; default 1). The paper widens the initial
+   * state to make runs differ.
+   */
+  readonly testTimeInitScale: number;
   /** The config as read, for saving it back unchanged. */
   readonly raw: Readonly<Record<string, unknown>>;
 }
@@ -112,6 +124,11 @@ export function parseHuginnConfig(json: unknown, source = 'config.json'): Huginn
   const noiseSchedule = obj['test_time_noise_type'] ?? 'fixed';
   if (typeof noiseSchedule !== 'string') fail(source, 'test_time_noise_type', 'must be a string', noiseSchedule);
   const testTimeNoise = checkTestTimeNoise({ scale: noiseScale, schedule: noiseSchedule as NoiseSchedule }, `${source} test_time_noise`);
+  const meanRecurrence = positiveInt(obj, 'mean_recurrence', source, 32);
+  const testTimeInitScale = obj['test_time_init_scale'] ?? 1;
+  if (typeof testTimeInitScale !== 'number' || !Number.isFinite(testTimeInitScale) || testTimeInitScale < 0) {
+    fail(source, 'test_time_init_scale', 'must be a finite number >= 0', testTimeInitScale);
+  }
   return {
     nEmbd,
     nHeads,
@@ -125,7 +142,8 @@ export function parseHuginnConfig(json: unknown, source = 'config.json'): Huginn
     normEps: positiveNumber(obj, 'norm_eps', source, 1e-6),
     ropeBase: positiveNumber(obj, 'rope_base', source, 50000),
     blockSize: positiveInt(obj, 'block_size', source, 4096),
-    meanRecurrence: positiveInt(obj, 'mean_recurrence', source, 32),
+    meanRecurrence,
+    testTimeSteps: positiveInt(obj, 'test_time_steps', source, meanRecurrence),
     meanBackpropDepth: positiveInt(obj, 'mean_backprop_depth', source, 8),
     initStd,
     embedScale,
@@ -133,6 +151,7 @@ export function parseHuginnConfig(json: unknown, source = 'config.json'): Huginn
     qkBias,
     tieEmbeddings: tie,
     testTimeNoise,
+    testTimeInitScale,
     raw: obj,
   };
 }

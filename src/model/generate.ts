@@ -15,7 +15,7 @@ import { selectNames } from './latent-names.js';
 
 export interface GenerateOptions {
   readonly maxNewTokens: number;
-  /** Recurrence steps per token (default: the config's mean_recurrence). */
+  /** Recurrence steps per token (default: the config's test_time_steps, else mean_recurrence). */
   readonly steps?: number;
   /** Runs per prompt, batched (each with its own initial states). Default 1. */
   readonly runs?: number;
@@ -26,7 +26,7 @@ export interface GenerateOptions {
    * caller fix each run's randomness independently of the batch it is computed in.
    */
   readonly rowSeeds?: readonly Seed[];
-  /** Multiplier of the initial-state std (0 = deterministic). Default 1. */
+  /** Multiplier of the initial-state std (0 = deterministic). Default: the config's test_time_init_scale, else 1. */
   readonly initScale?: number;
   /** Noise mixed into the state before every recurrence step (default: the config's, usually off). */
   readonly noise?: TestTimeNoise;
@@ -104,7 +104,7 @@ export function generate(model: RecurrentDepthModel, prompts: readonly (readonly
     if (p.length === 0) throw new Error(`generate: prompt ${i} is empty`);
   });
   if (!Number.isInteger(options.maxNewTokens) || options.maxNewTokens < 1) throw new Error(`generate: maxNewTokens must be a positive integer, got ${options.maxNewTokens}`);
-  const steps = options.steps ?? c.meanRecurrence;
+  const steps = options.steps ?? c.testTimeSteps;
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`generate: steps must be a positive integer, got ${steps}`);
   const runs = options.runs ?? 1;
   const decoding = options.decoding ?? 'greedy';
@@ -124,7 +124,7 @@ export function generate(model: RecurrentDepthModel, prompts: readonly (readonly
     throw new Error(`generate: rowSeeds has ${options.rowSeeds.length} seeds, expected one per row (${prompts.length} prompts x ${runs} runs = ${rows})`);
   }
   const rowSeeds = options.rowSeeds ?? InitialStateSampler.rowSeeds(seed, rows);
-  const sampler = new InitialStateSampler(c, rowSeeds, options.initScale ?? 1);
+  const sampler = new InitialStateSampler(c, rowSeeds, options.initScale ?? c.testTimeInitScale);
   const stepNoise = new StepNoiseSampler(c, rowSeeds, options.noise ?? c.testTimeNoise);
   const samplers = rowSeeds.map((s) => new Rng(deriveSeed(s, 'sample')));
   const cache = new KvCache();

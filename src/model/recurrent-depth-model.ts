@@ -99,13 +99,13 @@ function buildHeadRunWeights(c: HuginnConfig, split: RunWeights): HeadRunWeights
 export type PositionSelection = 'all' | 'last' | readonly number[];
 
 export interface ForwardOptions {
-  /** Recurrence steps T (default: the config's mean_recurrence). */
+  /** Recurrence steps T (default: the config's test_time_steps, else mean_recurrence). */
   readonly steps?: number;
   /** Runs per prompt, batched: output row b * runs + r is run r of prompt b. Default 1. */
   readonly runs?: number;
   /** Seed of the initial states; row i uses deriveSeed(seed, 'row', i). Default 0. */
   readonly seed?: Seed;
-  /** Multiplier of the initial-state std (0 = deterministic zero state). Default 1. */
+  /** Multiplier of the initial-state std (0 = deterministic zero state). Default: the config's test_time_init_scale, else 1. */
   readonly initScale?: number;
   /** Draws the initial states (overrides seed/initScale; used to continue streams in generation). */
   readonly sampler?: InitialStateSampler;
@@ -501,7 +501,7 @@ export class RecurrentDepthModel {
       }
       return tf.tensor3d(given, [rows, length, h]);
     }
-    const sampler = options.sampler ?? new InitialStateSampler(this.config, InitialStateSampler.rowSeeds(options.seed ?? 0, rows), options.initScale ?? 1);
+    const sampler = options.sampler ?? new InitialStateSampler(this.config, InitialStateSampler.rowSeeds(options.seed ?? 0, rows), options.initScale ?? this.config.testTimeInitScale);
     if (sampler.rows !== rows) throw new Error(`initial-state sampler has ${sampler.rows} rows, the batch has ${rows}`);
     return tf.tensor3d(sampler.next(length, tokenMask), [rows, length, h]);
   }
@@ -529,7 +529,7 @@ export function checkForwardShape(
       }
     });
   });
-  const steps = options.steps ?? c.meanRecurrence;
+  const steps = options.steps ?? c.testTimeSteps;
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`forward: steps must be a non-negative integer, got ${steps}`);
   const runs = options.runs ?? 1;
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`forward: runs must be a positive integer, got ${runs}`);

@@ -22,9 +22,9 @@ function mismatch(set: TrajectorySet, fingerprint: string, items: readonly Sampl
   const want: [string, unknown, unknown][] = [
     ['model', set.manifest.model?.fingerprint, fingerprint],
     ['runs', s.runs_per_question, o.runs],
-    ['steps', s.steps, o.steps ?? model.config.meanRecurrence],
+    ['steps', s.steps, o.steps ?? model.config.testTimeSteps],
     ['seed', s.seed, o.seed ?? 0],
-    ['init scale', s.init_scale, o.initScale ?? 1],
+    ['init scale', s.init_scale, o.initScale ?? model.config.testTimeInitScale],
     ['noise', JSON.stringify(s.noise), JSON.stringify({ scale: noise.scale, schedule: noise.schedule })],
     ['pooling', s.pooling, o.pooling ?? 'mean'],
     ['recorded states', JSON.stringify(s.record ?? null), JSON.stringify(o.record ?? null)],

@@ -46,9 +46,10 @@ export interface SamplingItem {
 export interface SampleOptions {
   /** Runs per question (N). */
   readonly runs: number;
-  /** Recurrence steps T (default: the model's mean_recurrence). */
+  /** Recurrence steps T (default: the config's test_time_steps, else mean_recurrence). */
   readonly steps?: number;
   readonly seed?: Seed;
+  /** Multiplier of the initial-state std (default: the config's test_time_init_scale, else 1). */
   readonly initScale?: number;
   /** Test-time noise (default: the model config's). */
   readonly noise?: TestTimeNoise;
@@ -109,9 +110,9 @@ function resolve(model: RecurrentDepthModel, o: SampleOptions): Resolved {
   if (!isPooling(pooling)) throw new Error(`sampleTrajectories: pooling must be one of ${POOLINGS.join(', ')}, got ${JSON.stringify(pooling)}`);
   return {
     runs,
-    steps: positiveInteger(o.steps ?? model.config.meanRecurrence, 'steps'),
+    steps: positiveInteger(o.steps ?? model.config.testTimeSteps, 'steps'),
     seed: o.seed ?? 0,
-    initScale: o.initScale ?? 1,
+    initScale: o.initScale ?? model.config.testTimeInitScale,
     noise: o.noise ?? model.config.testTimeNoise,
     pooling,
     record: o.record ? [...o.record] : null,

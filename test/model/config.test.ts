@@ -1,15 +1,21 @@
 /**
  * parseHuginnConfig: the fixture config, defaults, clear errors for unsupported or broken
- * configurations; parameterCount of the released Huginn-3.5B shape.
+ * configurations; parameterCount of the released Huginn-3.5B shape; the inference defaults
+ * (test_time_steps, test_time_init_scale) reaching forward and generate.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseHuginnConfig, parameterCount, type HuginnConfig } from '../../src/model/config.js';
+import { generate } from '../../src/model/generate.js';
+import { RecurrentDepthModel, type ForwardOptions } from '../../src/model/recurrent-depth-model.js';
 import { SafetensorsFile } from '../../src/io/safetensors.js';
+import { initBackend } from '../../src/tensor/backend.js';
+import { SMALL_SHAPE } from '../helpers/model.js';
 import { sharedDir } from '../helpers/shared.js';
-import { huginnConfigJson } from '../helpers/synthetic-checkpoint.js';
+import { huginnConfigJson, writeSyntheticHuginnCheckpoint } from '../helpers/synthetic-checkpoint.js';
 
 /** The released Huginn-3.5B config (the keys that matter). */
 const HUGINN_3_5B = {
@@ -76,6 +82,8 @@ test('the huginn-tiny fixture config parses to the documented shape', async (t) 
     tieEmbeddings: true,
     stateInit: 'like-init',
     testTimeNoise: { scale: 0, schedule: 'fixed' },
+    testTimeSteps: 4,
+    testTimeInitScale: 1,
   });
   assert.deepEqual(raw, json, 'the raw config is kept unchanged');
   // The parameter count equals the number of values stored in the fixture's weights.
@@ -101,6 +109,8 @@ test('a minimal config gets the Huginn defaults', () => {
   assert.equal(c.ropeBase, 50000);
   assert.equal(c.blockSize, 4096);
   assert.equal(c.meanRecurrence, 32);
+  assert.equal(c.testTimeSteps, 32, 'inference defaults to mean_recurrence steps, as upstream');
+  assert.equal(c.testTimeInitScale, 1);
   assert.equal(c.meanBackpropDepth, 8);
   assert.equal(c.initStd, Math.sqrt(2 / (5 * 40)));
   assert.equal(c.embedScale, 1);
@@ -174,4 +184,54 @@ test('parameterCount of Huginn-3.5B is 3,564,976,800 (tied head counted once)', 
   // An untied head adds vocab x h; dropping qk_bias removes 2h per block (8 blocks).
   assert.equal(parameterCount(parseHuginnConfig({ ...HUGINN_3_5B, tie_embeddings: false })), 3_564_976_800 + 65536 * 5280);
   assert.equal(parameterCount(parseHuginnConfig({ ...HUGINN_3_5B, qk_bias: false })), 3_564_976_800 - 8 * 2 * 5280);
+});
+
+test('test_time_steps and test_time_init_scale set the inference defaults; bad values name the file and key', () => {
+  const c = parseHuginnConfig({ ...HUGINN_3_5B, test_time_steps: 2, test_time_init_scale: 4 });
+  assert.equal(c.meanRecurrence, 32);
+  assert.equal(c.testTimeSteps, 2);
+  assert.equal(c.testTimeInitScale, 4);
+  assert.equal(parseHuginnConfig({ ...HUGINN_3_5B, test_time_init_scale: 0 }).testTimeInitScale, 0);
+  for (const bad of [0, -1, 2.5, '2']) {
+    assert.throws(() => parseHuginnConfig({ ...HUGINN_3_5B, test_time_steps: bad }, 'm/config.json'), { message: `m/config.json: "test_time_steps" must be a positive integer, got ${JSON.stringify(bad)}` });
+  }
+  for (const bad of [-0.5, Number.POSITIVE_INFINITY, '4']) {
+    assert.throws(() => parseHuginnConfig({ ...HUGINN_3_5B, test_time_init_scale: bad }, 'm/config.json'), /^Error: m\/config\.json: "test_time_init_scale" must be a finite number >= 0, got /);
+  }
+});
+
+test('a checkpoint whose config sets test_time_steps and test_time_init_scale runs with them when the options leave them out', async () => {
+  await initBackend();
+  const dir = await mkdtemp(join(tmpdir(), 'lt-config-defaults-'));
+  try {
+    await writeSyntheticHuginnCheckpoint(dir, SMALL_SHAPE, { seed: 1 });
+    const configPath = join(dir, 'config.json');
+    const json = JSON.parse(await readFile(configPath, 'utf8')) as Record<string, unknown>;
+    await writeFile(configPath, JSON.stringify({ ...json, test_time_steps: 2, test_time_init_scale: 3 }));
+    const model = await RecurrentDepthModel.load(dir);
+    try {
+      assert.equal(model.config.meanRecurrence, SMALL_SHAPE.meanRecurrence);
+      const prompt = [3, 1, 4, 1, 5];
+      const initialState = (o: ForwardOptions): { steps: number; s0: Float32Array } => {
+        const r = model.forward([prompt], { ...o, seed: 5, record: ['state.*'], logits: 'none' });
+        try {
+          return { steps: r.records.size - 1, s0: r.records.get('state.0')!.dataSync() as Float32Array };
+        } finally {
+          r.dispose();
+        }
+      };
+      const implicit = initialState({});
+      assert.equal(implicit.steps, 2);
+      assert.deepEqual(implicit.s0, initialState({ steps: 2, initScale: 3 }).s0);
+      assert.notDeepEqual(implicit.s0, initialState({ steps: 2, initScale: 1 }).s0);
+
+      const generated = generate(model, [prompt], { maxNewTokens: 3, seed: 5 });
+      assert.equal(generated.steps, 2);
+      assert.deepEqual(generated.sequences[0]!.latents, generate(model, [prompt], { maxNewTokens: 3, seed: 5, steps: 2, initScale: 3 }).sequences[0]!.latents);
+    } finally {
+      model.dispose();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
