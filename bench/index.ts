@@ -150,8 +150,8 @@ function sameBits(pooled: PoolForwardResult, local: { records: ReadonlyMap<strin
  * The coda runs on all S positions (its attention needs them), the head on the last one only.
  * This is the architecture's count (comparable across implementations). Ours does slightly less:
  * the injection half of the adapter, e @ adapter[h:2h], is computed once per prompt, not per step
- * and run ((T*R - P) * S * 2*h*h fewer FLOPs, about 4% here; executedForwardFlops); the rotary pair swap adds a [hs, hs] matMul per
- * head (not counted).
+ * and run ((T*R - P) * S * 2*h*h fewer FLOPs, about 4% here; executedForwardFlops); the rotary
+ * pair swap adds a [hs, hs] matMul per head (not counted).
  */
 export function forwardFlops(c: HuginnConfig, prompts: number, runs: number, length: number, steps: number): number {
   const h = c.nEmbd;

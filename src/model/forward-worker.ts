@@ -63,7 +63,7 @@ function runChunk(model: RecurrentDepthModel, id: number, request: ChunkRequest)
     const rows = g.ids.length * g.runs;
     // The group's rows draw their initial states from the seeds the whole batch would give them,
     // which is what makes the pooled result equal the single-process one.
-    const sampler = new InitialStateSampler(model.config, request.rowSeeds.slice(g.rowStart, g.rowStart + rows), request.initScale ?? model.config.testTimeInitScale);
+    const sampler = new InitialStateSampler(model.config, request.rowSeeds.slice(g.rowStart, g.rowStart + rows), request.initScale);
     let out: ForwardResult | undefined;
     try {
       out = model.forward(g.ids, {

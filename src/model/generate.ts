@@ -124,7 +124,7 @@ export function generate(model: RecurrentDepthModel, prompts: readonly (readonly
     throw new Error(`generate: rowSeeds has ${options.rowSeeds.length} seeds, expected one per row (${prompts.length} prompts x ${runs} runs = ${rows})`);
   }
   const rowSeeds = options.rowSeeds ?? InitialStateSampler.rowSeeds(seed, rows);
-  const sampler = new InitialStateSampler(c, rowSeeds, options.initScale ?? c.testTimeInitScale);
+  const sampler = new InitialStateSampler(c, rowSeeds, options.initScale);
   const stepNoise = new StepNoiseSampler(c, rowSeeds, options.noise ?? c.testTimeNoise);
   const samplers = rowSeeds.map((s) => new Rng(deriveSeed(s, 'sample')));
   const cache = new KvCache();

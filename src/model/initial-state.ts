@@ -18,12 +18,13 @@ export class InitialStateSampler {
 
   /**
    * @param rowSeeds one seed per batch row.
-   * @param initScale multiplier of the configured std (the paper widens it for diversity).
+   * @param initScale multiplier of the configured std (the paper widens it for diversity);
+   *   default: the config's test_time_init_scale.
    */
   constructor(
     private readonly config: HuginnConfig,
     rowSeeds: readonly Seed[],
-    readonly initScale = 1,
+    readonly initScale = config.testTimeInitScale,
   ) {
     if (!(initScale >= 0) || !Number.isFinite(initScale)) throw new Error(`initScale must be a finite number >= 0, got ${initScale}`);
     this.streams = rowSeeds.map((s) => new Rng(s));

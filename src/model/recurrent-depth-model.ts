@@ -501,7 +501,7 @@ export class RecurrentDepthModel {
       }
       return tf.tensor3d(given, [rows, length, h]);
     }
-    const sampler = options.sampler ?? new InitialStateSampler(this.config, InitialStateSampler.rowSeeds(options.seed ?? 0, rows), options.initScale ?? this.config.testTimeInitScale);
+    const sampler = options.sampler ?? new InitialStateSampler(this.config, InitialStateSampler.rowSeeds(options.seed ?? 0, rows), options.initScale);
     if (sampler.rows !== rows) throw new Error(`initial-state sampler has ${sampler.rows} rows, the batch has ${rows}`);
     return tf.tensor3d(sampler.next(length, tokenMask), [rows, length, h]);
   }

@@ -1,7 +1,7 @@
 /**
  * parseHuginnConfig: the fixture config, defaults, clear errors for unsupported or broken
  * configurations; parameterCount of the released Huginn-3.5B shape; the inference defaults
- * (test_time_steps, test_time_init_scale) reaching forward and generate.
+ * (test_time_steps, test_time_init_scale) reaching the initial-state sampler, forward and generate.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseHuginnConfig, parameterCount, type HuginnConfig } from '../../src/model/config.js';
 import { generate } from '../../src/model/generate.js';
+import { InitialStateSampler } from '../../src/model/initial-state.js';
 import { RecurrentDepthModel, type ForwardOptions } from '../../src/model/recurrent-depth-model.js';
 import { SafetensorsFile } from '../../src/io/safetensors.js';
 import { initBackend } from '../../src/tensor/backend.js';
@@ -211,6 +212,7 @@ test('a checkpoint whose config sets test_time_steps and test_time_init_scale ru
     const model = await RecurrentDepthModel.load(dir);
     try {
       assert.equal(model.config.meanRecurrence, SMALL_SHAPE.meanRecurrence);
+      assert.equal(new InitialStateSampler(model.config, [1]).initScale, 3);
       const prompt = [3, 1, 4, 1, 5];
       const initialState = (o: ForwardOptions): { steps: number; s0: Float32Array } => {
         const r = model.forward([prompt], { ...o, seed: 5, record: ['state.*'], logits: 'none' });
