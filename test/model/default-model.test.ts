@@ -36,6 +36,11 @@ test('the embedded models load: the recurrent default and its same-size standard
     assert.equal(standard.model.config.stateInit, 'zero');
     assert.equal(recurrent.model.config.stateInit, 'like-init');
     assert.ok(recurrent.model.config.meanRecurrence > 1);
+    // The inference defaults datasets/model/README.md documents (chosen on the validation split):
+    // 2 steps from an initial state 4x the upstream std, no noise between steps.
+    assert.equal(recurrent.model.config.testTimeSteps, 2);
+    assert.equal(recurrent.model.config.testTimeInitScale, 4);
+    assert.equal(recurrent.model.config.testTimeNoise.scale, 0);
     assert.deepEqual(standard.tokenizer.encode('a=3; a?\n'), recurrent.tokenizer.encode('a=3; a?\n'));
   } finally {
     recurrent.model.dispose();
