@@ -48,6 +48,7 @@ import { selectRuns, type TrajectoryArray } from '../tensor/trajectory-array.js'
 import type { TrajectorySet } from '../thoughts/trajectory-set.js';
 import type { QuestionPool } from './candidate-pool.js';
 import { evaluateMethods, type Evaluation, type EvaluationOptions } from './evaluation.js';
+import { withinQuestionAurocByMajority } from './majority-split-auroc.js';
 import type { MethodName } from './methods.js';
 import { accuracyVersusBeta, accuracyVersusRuns, chooseBeta, type RunsSweepPoint } from './sweeps.js';
 import {
@@ -159,6 +160,18 @@ export interface LrmJson {
   readonly within_question_auroc: number | null;
   /** Test questions with both correct and incorrect runs. */
   readonly mixed_questions: number;
+  /**
+   * within_question_auroc over the mixed questions whose majority answer is right, and over those
+   * where it is wrong (with how many of each). LTO beats majority voting only by ranking the correct
+   * runs first where the majority is wrong; a reward that learned only agreement with the other
+   * runs is below 0.5 there (see majority-split-auroc.ts).
+   */
+  readonly within_question_auroc_by_majority: {
+    readonly majority_right: number | null;
+    readonly majority_right_questions: number;
+    readonly majority_wrong: number | null;
+    readonly majority_wrong_questions: number;
+  };
   readonly f1: number;
   readonly accuracy: number;
   readonly precision: number;
@@ -541,7 +554,8 @@ function evaluateDomain(d: DomainSets, trained: TrainedLrm | string, runs: numbe
   const testPools = poolsFromSet(d.test, testGroups, testRewards, testCoe);
   const e = evaluateMethods(testPools, { beta, seed: evalSeed, bootstrap });
   const testLabels = d.test.correct();
-  const lrm = lrmJson(model, fit, testRewards, testLabels, testGroups);
+  const testAnswers = d.test.runs.map((r) => (r.answer ?? '').trim());
+  const lrm = lrmJson(model, fit, testRewards, testLabels, testAnswers, testGroups);
   if (lrm.auroc === null) notes.push('test AUROC undefined: the test split has a single class');
 
   const states = d.test.states;
@@ -668,14 +682,21 @@ function earlyRejection(
   };
 }
 
-function lrmJson(model: LatentRewardModel, fit: FitResult, testRewards: Float32Array, labels: boolean[], groups: readonly (readonly number[])[]): LrmJson {
+function lrmJson(model: LatentRewardModel, fit: FitResult, testRewards: Float32Array, labels: boolean[], answers: readonly string[], groups: readonly (readonly number[])[]): LrmJson {
   const c = classes(labels);
   const t = thresholdMetrics(testRewards, labels);
   const within = withinGroupAuc(testRewards, labels, groups);
+  const byMajority = withinQuestionAurocByMajority(testRewards, labels, answers, groups);
   return {
     auroc: c.positives > 0 && c.negatives > 0 ? rocAuc(testRewards, labels) : null,
     within_question_auroc: within.mean,
     mixed_questions: within.mixedGroups,
+    within_question_auroc_by_majority: {
+      majority_right: byMajority.majorityRight.mean,
+      majority_right_questions: byMajority.majorityRight.mixedGroups,
+      majority_wrong: byMajority.majorityWrong.mean,
+      majority_wrong_questions: byMajority.majorityWrong.mixedGroups,
+    },
     f1: t.f1,
     accuracy: t.accuracy,
     precision: t.precision,

@@ -63,6 +63,11 @@ test('the result is plain JSON with every method, its interval and latent steps,
     assert.ok(d.beta_candidates.some((c) => c.beta === d.beta));
     assert.ok(d.lrm!.auroc! > 0.6, `${name} test AUROC ${d.lrm!.auroc}`);
     assert.ok(d.lrm!.best_epoch >= 1 && d.lrm!.best_epoch <= 3);
+    // The split by majority correctness partitions the mixed questions: its two means average back to the whole.
+    const split = d.lrm!.within_question_auroc_by_majority;
+    assert.equal(split.majority_right_questions + split.majority_wrong_questions, d.lrm!.mixed_questions);
+    const recombined = ((split.majority_right ?? 0) * split.majority_right_questions + (split.majority_wrong ?? 0) * split.majority_wrong_questions) / d.lrm!.mixed_questions;
+    assert.ok(Math.abs(recombined - d.lrm!.within_question_auroc!) < 1e-12, `${name}: ${recombined} vs ${d.lrm!.within_question_auroc}`);
     assert.deepEqual(d.lto_versus.map((c) => c.baseline), ['single', 'majority', 'weighted_majority', 'best_of_n', 'coe_r', 'coe_c']);
     // Latent steps: tokens x (T + 1) per run; the single run pays one run, the others all N.
     const test = domains.find((x) => x.domain === name)!.test;
