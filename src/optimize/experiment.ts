@@ -554,8 +554,7 @@ function evaluateDomain(d: DomainSets, trained: TrainedLrm | string, runs: numbe
   const testPools = poolsFromSet(d.test, testGroups, testRewards, testCoe);
   const e = evaluateMethods(testPools, { beta, seed: evalSeed, bootstrap });
   const testLabels = d.test.correct();
-  const testAnswers = d.test.runs.map((r) => (r.answer ?? '').trim());
-  const lrm = lrmJson(model, fit, testRewards, testLabels, testAnswers, testGroups);
+  const lrm = lrmJson(model, fit, testRewards, testLabels, testGroups, testPools);
   if (lrm.auroc === null) notes.push('test AUROC undefined: the test split has a single class');
 
   const states = d.test.states;
@@ -682,11 +681,11 @@ function earlyRejection(
   };
 }
 
-function lrmJson(model: LatentRewardModel, fit: FitResult, testRewards: Float32Array, labels: boolean[], answers: readonly string[], groups: readonly (readonly number[])[]): LrmJson {
+function lrmJson(model: LatentRewardModel, fit: FitResult, testRewards: Float32Array, labels: boolean[], groups: readonly (readonly number[])[], testPools: readonly QuestionPool[]): LrmJson {
   const c = classes(labels);
   const t = thresholdMetrics(testRewards, labels);
   const within = withinGroupAuc(testRewards, labels, groups);
-  const byMajority = withinQuestionAurocByMajority(testRewards, labels, answers, groups);
+  const byMajority = withinQuestionAurocByMajority(testPools);
   return {
     auroc: c.positives > 0 && c.negatives > 0 ? rocAuc(testRewards, labels) : null,
     within_question_auroc: within.mean,

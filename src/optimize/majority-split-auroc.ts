@@ -6,6 +6,7 @@
  * within-question AUROC alone cannot tell the two kinds of reward apart.
  */
 import { withinGroupAuc, type WithinGroupAuc } from '../stats/roc.js';
+import { checkPool, type QuestionPool } from './candidate-pool.js';
 import { majorityVote } from './voting.js';
 
 export interface AurocByMajority {
@@ -15,27 +16,31 @@ export interface AurocByMajority {
   readonly majorityWrong: WithinGroupAuc;
 }
 
-/**
- * `scores`, `labels` and `answers` are indexed by run; `groups` lists each question's runs. The
- * majority is majorityVote over the group's answers (ties to the first answer given, as in the
- * evaluation), and it is right when its representative run is correct.
- */
-export function withinQuestionAurocByMajority(
-  scores: ArrayLike<number>,
-  labels: ArrayLike<boolean>,
-  answers: readonly string[],
-  groups: readonly (readonly number[])[],
-): AurocByMajority {
-  if (answers.length !== labels.length) throw new Error(`withinQuestionAurocByMajority: ${answers.length} answers for ${labels.length} labels; expected one answer per run`);
-  const right: (readonly number[])[] = [];
-  const wrong: (readonly number[])[] = [];
-  for (const [g, group] of groups.entries()) {
-    if (group.length === 0) throw new Error(`withinQuestionAurocByMajority: group ${g} is empty; expected the runs of one question`);
-    for (const i of group) {
-      if (!Number.isInteger(i) || i < 0 || i >= answers.length) throw new Error(`withinQuestionAurocByMajority: group ${g} holds index ${i}; expected an integer in [0, ${answers.length})`);
-    }
-    const vote = majorityVote(group.map((i) => answers[i]!));
-    (labels[group[vote.run]!] ? right : wrong).push(group);
+/** withinGroupAuc of the pools' rewards, one group per pool. */
+function poolsAuc(pools: readonly QuestionPool[]): WithinGroupAuc {
+  const scores: number[] = [];
+  const labels: boolean[] = [];
+  const groups: number[][] = [];
+  for (const p of pools) {
+    groups.push(p.answers.map((_, i) => scores.length + i));
+    scores.push(...Array.from(p.rewards));
+    labels.push(...Array.from(p.correct));
   }
-  return { majorityRight: withinGroupAuc(scores, labels, right), majorityWrong: withinGroupAuc(scores, labels, wrong) };
+  return withinGroupAuc(scores, labels, groups);
+}
+
+/**
+ * The pools' rewards judged per question, split by majority correctness. The majority is
+ * majorityVote over the pool's answers, as the evaluation's `majority` method takes it (ties to
+ * the first answer given, empty answers do not vote), and it is right when its representative run
+ * is correct.
+ */
+export function withinQuestionAurocByMajority(pools: readonly QuestionPool[]): AurocByMajority {
+  const right: QuestionPool[] = [];
+  const wrong: QuestionPool[] = [];
+  pools.forEach((p, i) => {
+    checkPool(p, `withinQuestionAurocByMajority: pools[${i}]`);
+    (p.correct[majorityVote(p.answers).run] ? right : wrong).push(p);
+  });
+  return { majorityRight: poolsAuc(right), majorityWrong: poolsAuc(wrong) };
 }
