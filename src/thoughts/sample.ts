@@ -85,7 +85,8 @@ export interface SampleOptions {
   readonly pool?: GenerationPool;
 }
 
-interface Resolved {
+/** Sampling options with every default filled in from the model's config (what the manifest records). */
+export interface ResolvedSampling {
   readonly runs: number;
   readonly steps: number;
   readonly seed: Seed;
@@ -104,7 +105,7 @@ function positiveInteger(value: number, name: string): number {
   return value;
 }
 
-function resolve(model: RecurrentDepthModel, o: SampleOptions): Resolved {
+export function resolveSampling(model: RecurrentDepthModel, o: SampleOptions): ResolvedSampling {
   const runs = positiveInteger(o.runs, 'runs');
   const pooling = o.pooling ?? 'mean';
   if (!isPooling(pooling)) throw new Error(`sampleTrajectories: pooling must be one of ${POOLINGS.join(', ')}, got ${JSON.stringify(pooling)}`);
@@ -124,7 +125,7 @@ function resolve(model: RecurrentDepthModel, o: SampleOptions): Resolved {
 }
 
 /** States per trajectory: the recorded names, or latent.0 .. latent.T. */
-function statesOf(r: Resolved): number {
+function statesOf(r: ResolvedSampling): number {
   return r.record ? r.record.length : r.steps + 1;
 }
 
@@ -134,7 +135,7 @@ async function modelIdentity(model: RecurrentDepthModel): Promise<{ source: stri
   return { source: model.source, fingerprint: isFolder ? await checkpointFingerprint(model.source) : 'unknown' };
 }
 
-function baseManifest(identity: { source: string; fingerprint: string }, items: readonly SamplingItem[], r: Resolved, split: string | undefined, width: number, nRuns: number): TrajectoryManifest {
+function baseManifest(identity: { source: string; fingerprint: string }, items: readonly SamplingItem[], r: ResolvedSampling, split: string | undefined, width: number, nRuns: number): TrajectoryManifest {
   return {
     format: MANIFEST_FORMAT,
     version: MANIFEST_VERSION,
@@ -163,7 +164,7 @@ function baseManifest(identity: { source: string; fingerprint: string }, items: 
 }
 
 /** The `generate` call of one batch: every question's prompt, runs seeded by question id and run index. */
-function batchRequest(tokenizer: Tokenizer, batch: readonly SamplingItem[], r: Resolved, blockSize: number): GenerateRequest & { readonly seeds: readonly number[] } {
+function batchRequest(tokenizer: Tokenizer, batch: readonly SamplingItem[], r: ResolvedSampling, blockSize: number): GenerateRequest & { readonly seeds: readonly number[] } {
   const seeds = batch.flatMap((item) => Array.from({ length: r.runs }, (_, run) => deriveSeed(r.seed, item.id, run)));
   const prompts = batch.map((item) => promptIds(tokenizer, item));
   return {
@@ -185,7 +186,7 @@ function batchRequest(tokenizer: Tokenizer, batch: readonly SamplingItem[], r: R
 }
 
 /** Scores and pools one batch's generation into a set. */
-function batchSet(model: RecurrentDepthModel, tokenizer: Tokenizer, batch: readonly SamplingItem[], seeds: readonly number[], result: GenerationResult, r: Resolved, score: NonNullable<SampleOptions['score']>, manifest: TrajectoryManifest): TrajectorySet {
+function batchSet(model: RecurrentDepthModel, tokenizer: Tokenizer, batch: readonly SamplingItem[], seeds: readonly number[], result: GenerationResult, r: ResolvedSampling, score: NonNullable<SampleOptions['score']>, manifest: TrajectoryManifest): TrajectorySet {
   const h = model.config.nEmbd;
   const states = statesOf(r);
   const runs: RunRecord[] = [];
@@ -257,14 +258,14 @@ export function concatTrajectorySets(sets: readonly TrajectorySet[], manifest: T
 const SPEC_FILE = 'sampling.json';
 
 /** What must be equal for stored parts to be reused: model, questions, settings, batching. */
-function samplingSpec(identity: { fingerprint: string }, items: readonly SamplingItem[], r: Resolved): string {
+function samplingSpec(identity: { fingerprint: string }, items: readonly SamplingItem[], r: ResolvedSampling): string {
   const questions = createHash('sha256').update(items.map((i) => `${i.id}\0${i.question}\0${i.answer}`).join('\n')).digest('hex');
   return JSON.stringify({ model: identity.fingerprint, questions, ...r, noise: { scale: r.noise.scale, schedule: r.noise.schedule } }, null, 2);
 }
 
 /** Samples N runs of every item into a trajectory set (see the module comment for resuming). */
 export async function sampleTrajectories(model: RecurrentDepthModel, tokenizer: Tokenizer, items: readonly SamplingItem[], options: SampleOptions): Promise<TrajectorySet> {
-  const r = resolve(model, options);
+  const r = resolveSampling(model, options);
   if (new Set(items.map((i) => i.id)).size !== items.length) throw new Error('sampleTrajectories: item ids must be unique');
   const identity = await modelIdentity(model);
   const pool = options.pool;
