@@ -27,6 +27,7 @@ import type { TestTimeNoise } from '../model/test-time-noise.js';
 import type { Decoding } from '../model/sampling.js';
 import { sampleTrajectories, concatTrajectorySets, type SampleOptions } from '../thoughts/sample.js';
 import { loadTrajectorySet, saveTrajectorySet } from '../thoughts/storage.js';
+import { samplingDifferences } from '../thoughts/sampling-differences.js';
 import { TrajectorySet } from '../thoughts/trajectory-set.js';
 import type { TrajectoryArray } from '../tensor/trajectory-array.js';
 import { checkTokenCheckpoints, tokenPrefixTrajectories, type TokenPrefixes } from '../optimize/early-rejection.js';
@@ -124,12 +125,6 @@ interface SamplingContext {
   readonly pool?: GenerationPool;
 }
 
-/** What must match for a stored part to be reused. */
-function settingsKey(m: TrajectorySet['manifest']): string {
-  const s = m.sampling;
-  return JSON.stringify({ runs: s.runs_per_question, steps: s.steps, seed: s.seed, init: s.init_scale, noise: s.noise && { scale: s.noise.scale, schedule: s.noise.schedule }, pooling: s.pooling, max: s.max_new_tokens, record: s.record ?? null, decoding: s.decoding ?? 'greedy' });
-}
-
 async function readPrefixes(path: string, tokens: readonly number[], set: TrajectorySet): Promise<TokenPrefixes | undefined> {
   if (!existsSync(path)) return undefined;
   const file = await SafetensorsFile.open(path);
@@ -169,13 +164,8 @@ export async function loadOrSampleSplit(ctx: SamplingContext, spec: SplitSpec, d
     let prefix: TokenPrefixes | undefined;
     if (existsSync(join(partDir, 'manifest.json'))) {
       const stored = await loadTrajectorySet(partDir);
-      if (stored.manifest.model?.fingerprint !== ctx.fingerprint) throw new Error(`${partDir}: sampled with another model (${stored.manifest.model?.fingerprint}); use another --sets folder or delete it`);
-      const sameSettings = stored.manifest.sampling.runs_per_question === spec.runs && stored.manifest.sampling.steps === spec.steps && stored.manifest.sampling.seed === ctx.seed
-        && stored.manifest.sampling.init_scale === ctx.initScale && stored.manifest.sampling.max_new_tokens === ctx.maxNewTokens
-        && stored.manifest.sampling.noise?.scale === ctx.noise.scale && stored.manifest.sampling.noise?.schedule === ctx.noise.schedule
-        && JSON.stringify(stored.manifest.sampling.record ?? null) === JSON.stringify(ctx.record ?? null)
-        && JSON.stringify(stored.manifest.sampling.decoding ?? 'greedy') === JSON.stringify(ctx.decoding);
-      if (!sameSettings) throw new Error(`${partDir}: sampled with other settings (${settingsKey(stored.manifest)}); use another --sets folder or delete it`);
+      const differing = samplingDifferences(stored.manifest, ctx.fingerprint, ctx.loaded.model, options);
+      if (differing.length) throw new Error(`${partDir}: sampled with another ${differing.join(', ')}; use another --sets folder or delete it`);
       const sameQuestions = stored.questionIds().join('\n') === chunk.map((i) => i.id).join('\n');
       if (sameQuestions) {
         prefix = spec.tokenCheckpoints ? await readPrefixes(join(partDir, PREFIX_FILE), spec.tokenCheckpoints, stored) : undefined;

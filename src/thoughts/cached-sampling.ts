@@ -11,27 +11,15 @@ import type { Tokenizer } from '../model/tokenizer/tokenizer.js';
 import { checkpointFingerprint } from '../io/checkpoint-fingerprint.js';
 import { GenerationPool } from '../model/generation-pool.js';
 import { initBackend } from '../tensor/backend.js';
-import { resolveSampling, sampleTrajectories, type SampleOptions, type SamplingItem } from './sample.js';
+import { sampleTrajectories, type SampleOptions, type SamplingItem } from './sample.js';
+import { samplingDifferences } from './sampling-differences.js';
 import { MANIFEST_FILE, loadTrajectorySet, saveTrajectorySet } from './storage.js';
 import type { TrajectorySet } from './trajectory-set.js';
 
 /** Why a cached set cannot stand for the requested sampling, or undefined when it can. */
 function mismatch(set: TrajectorySet, fingerprint: string, items: readonly SamplingItem[], model: RecurrentDepthModel, o: SampleOptions): string | undefined {
-  const s = set.manifest.sampling;
-  const r = resolveSampling(model, o);
-  const want: [string, unknown, unknown][] = [
-    ['model', set.manifest.model?.fingerprint, fingerprint],
-    ['runs', s.runs_per_question, r.runs],
-    ['steps', s.steps, r.steps],
-    ['seed', s.seed, r.seed],
-    ['init scale', s.init_scale, r.initScale],
-    ['noise', JSON.stringify(s.noise), JSON.stringify({ scale: r.noise.scale, schedule: r.noise.schedule })],
-    ['pooling', s.pooling, r.pooling],
-    ['recorded states', JSON.stringify(s.record ?? null), JSON.stringify(r.record)],
-    ['decoding', JSON.stringify(s.decoding ?? 'greedy'), JSON.stringify(r.decoding)],
-    ['questions', set.questionIds().join('\n'), items.map((i) => i.id).join('\n')],
-  ];
-  const differing = want.filter(([, a, b]) => a !== b).map(([name]) => name);
+  const differing = samplingDifferences(set.manifest, fingerprint, model, o);
+  if (set.questionIds().join('\n') !== items.map((i) => i.id).join('\n')) differing.push('questions');
   return differing.length ? differing.join(', ') : undefined;
 }
 

@@ -115,7 +115,7 @@ test('samples the splits into parts, runs the experiment and prints the JSON of 
 });
 
 test('parts sampled with other settings are refused; bad options are usage errors', async () => {
-  await assert.rejects(runOptimize(args({}, { seed: 5 }).args), /sampled with other settings.*use another --sets folder/);
+  await assert.rejects(runOptimize(args({}, { seed: 5 }).args), /part-00000: sampled with another seed \(\d+ here, 5 asked\); use another --sets folder/);
   const usage = async (extra: Partial<OptimizeArgs>, numbers: Record<string, number>, pattern: RegExp): Promise<void> => {
     await assert.rejects(runOptimize(args(extra, numbers).args), (e: Error) => e instanceof UsageError && pattern.test(e.message));
   };

@@ -151,7 +151,7 @@ test('sampleOrLoadTrajectorySet samples once, then loads; other settings in the 
   assert.equal(statSync(join(dir, 'trajectories.safetensors')).mtimeMs, written);
   assert.deepEqual(second.trajectories.data, first.trajectories.data);
   assert.deepEqual(second.runs, first.runs);
-  await assert.rejects(sampleOrLoadTrajectorySet(dir, loaded.model, loaded.tokenizer, items, { ...OPTIONS, runs: 2, noise: { scale: 0, schedule: 'fixed' } }), /sampled with another runs, noise; use another folder/);
+  await assert.rejects(sampleOrLoadTrajectorySet(dir, loaded.model, loaded.tokenizer, items, { ...OPTIONS, runs: 2, noise: { scale: 0, schedule: 'fixed' } }), /sampled with another runs \(3 here, 2 asked\), noise \(\{"scale":0\.5,"schedule":"fixed"\} here, \{"scale":0,"schedule":"fixed"\} asked\); use another folder/);
   await assert.rejects(sampleOrLoadTrajectorySet(dir, loaded.model, loaded.tokenizer, items.slice(1), OPTIONS), /sampled with another questions/);
 });
 
