@@ -38,7 +38,7 @@ import type { GenerationPool } from '../model/generation-pool.js';
 
 export const OPTIMIZE_USAGE = `  lto optimize [--model DIR] [--sets DIR] [--domain D] [--runs N] [--steps T] [--seed S] [--noise X] [--noise-type T] [--init-scale X]
       [--train-questions N] [--train-runs N] [--validation-questions N] [--test-questions N] [--max-new-tokens N]
-      [--lrm transformer|probe] [--lrm-input question-centred|raw] [--epochs N] [--lr X] [--ranking-weight X] [--betas B,B,..] [--early-prefix tokens|steps] [--token-checkpoints K,K,..]
+      [--lrm transformer|probe] [--lrm-input question-centred|raw|raw-and-centred] [--epochs N] [--lr X] [--ranking-weight X] [--betas B,B,..] [--early-prefix tokens|steps] [--token-checkpoints K,K,..]
       [--depths T,T,..] [--no-cross-domain] [--tasks DIR] [--workers N] [--record NAME,NAME,..] [--temperature X] --json
                                       LRM and LTO on every domain's test split (N runs, beta chosen on validation):
                                       every method with bootstrap CIs, early rejection, sweeps over N, beta and steps,
@@ -211,7 +211,7 @@ export async function runOptimize(args: OptimizeArgs): Promise<number> {
   const lrmKind = args.lrm ?? 'transformer';
   if (lrmKind !== 'transformer' && lrmKind !== 'probe') throw new UsageError(`--lrm must be transformer or probe, got "${lrmKind}"`);
   const lrmInput = (args.lrmInput ?? DEFAULT_LRM_INPUT) as LrmInput;
-  if (!LRM_INPUTS.includes(lrmInput)) throw new UsageError(`--lrm-input must be ${LRM_INPUTS.join(' or ')}, got "${lrmInput}"`);
+  if (!LRM_INPUTS.includes(lrmInput)) throw new UsageError(`--lrm-input must be one of ${LRM_INPUTS.join(', ')}, got "${lrmInput}"`);
   const earlyPrefix = args.earlyPrefix ?? 'tokens';
   if (earlyPrefix !== 'tokens' && earlyPrefix !== 'steps') throw new UsageError(`--early-prefix must be tokens or steps, got "${earlyPrefix}"`);
   const runs = positive(n['runs'], 'runs', 20);

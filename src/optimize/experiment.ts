@@ -36,7 +36,7 @@
 import { calibration, thresholdMetrics } from '../reward/metrics.js';
 import type { LabelledTrajectories } from '../reward/labelled-trajectories.js';
 import type { LatentRewardModel } from '../reward/reward-model.js';
-import { centreByGroups } from '../reward/question-centring.js';
+import { centreByGroups, withGroupCentred } from '../reward/question-centring.js';
 import { trainRewardModel, type TrainRewardModelOptions } from '../reward/train-reward-model.js';
 import { trainOrLoadRewardModel } from '../reward/cached-reward-model.js';
 import type { FitResult } from '../reward/fit.js';
@@ -91,10 +91,10 @@ export interface EarlyRejectionSettings {
   readonly heldOutSplits?: number;
 }
 
-/** What the LRM reads: trajectories as sampled, or centred on their question's mean. */
-export type LrmInput = 'raw' | 'question-centred';
+/** What the LRM reads: trajectories as sampled, centred on their question's mean, or both side by side. */
+export type LrmInput = 'raw' | 'question-centred' | 'raw-and-centred';
 
-export const LRM_INPUTS: readonly LrmInput[] = ['raw', 'question-centred'];
+export const LRM_INPUTS: readonly LrmInput[] = ['raw', 'question-centred', 'raw-and-centred'];
 
 /** Chosen on validation: see reward/question-centring.ts for why and the measurements. */
 export const DEFAULT_LRM_INPUT: LrmInput = 'question-centred';
@@ -120,7 +120,8 @@ export interface ExperimentOptions {
   /**
    * What the LRM reads (default 'question-centred'): the trajectories as sampled ('raw', the
    * paper), or each minus the mean trajectory of its question's runs ('question-centred'; see
-   * reward/question-centring.ts). Centred, every evaluation uses only the N runs per question
+   * reward/question-centring.ts), or each state followed by its centred copy ('raw-and-centred',
+   * twice the width; see withGroupCentred). Centred (either way), every evaluation uses only the N runs per question
    * that the pools hold, and the accuracy-versus-N sweep re-centres on the first n runs. Early
    * rejection's partial trajectories are centred on the N candidates' partial trajectories at the
    * same checkpoint, which a sampler running its N candidates as one batch has at that point.
@@ -304,7 +305,9 @@ export function poolsFromSet(set: TrajectorySet, groups: readonly number[][], re
 
 /** The trajectories the LRM reads for `set`, or for `t` (an array indexed like the set): see ExperimentOptions.lrmInput. */
 function lrmView(set: TrajectorySet, input: LrmInput, t: TrajectoryArray = set.trajectories): TrajectoryArray {
-  return input === 'raw' ? t : centreByGroups(t, [...set.runsByQuestion().values()]);
+  if (input === 'raw') return t;
+  const groups = [...set.runsByQuestion().values()];
+  return input === 'question-centred' ? centreByGroups(t, groups) : withGroupCentred(t, groups);
 }
 
 /**
@@ -471,7 +474,7 @@ function checkOptions(o: ExperimentOptions, domains: readonly DomainSets[]): { r
   for (const [name, v] of [['bootstrapSamples', o.bootstrapSamples], ['sweepBootstrapSamples', o.sweepBootstrapSamples]] as const) {
     if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new Error(`runExperiment: ${name} is ${v}; expected a positive integer`);
   }
-  if (o.lrmInput !== undefined && !LRM_INPUTS.includes(o.lrmInput)) throw new Error(`runExperiment: lrmInput is ${JSON.stringify(o.lrmInput)}; expected ${LRM_INPUTS.map((i) => `"${i}"`).join(' or ')}`);
+  if (o.lrmInput !== undefined && !LRM_INPUTS.includes(o.lrmInput)) throw new Error(`runExperiment: lrmInput is ${JSON.stringify(o.lrmInput)}; expected one of ${LRM_INPUTS.map((i) => `"${i}"`).join(', ')}`);
   const prefix = o.earlyRejection?.prefix ?? 'auto';
   if (!['auto', 'tokens', 'steps'].includes(prefix)) throw new Error(`runExperiment: earlyRejection.prefix is ${JSON.stringify(prefix)}; expected "auto", "tokens" or "steps"`);
   if (prefix === 'tokens') for (const d of domains) if (!d.tokenPrefixes) throw new Error(`runExperiment: earlyRejection.prefix is "tokens" but domain ${d.domain} has no tokenPrefixes`);

@@ -15,7 +15,7 @@ import { runExperiment, evenlySpaced, type DomainSets, type ExperimentOptions, t
 import { tokenPrefixTrajectories } from '../../src/optimize/early-rejection.js';
 import { TrajectorySet } from '../../src/thoughts/trajectory-set.js';
 import { syntheticSet } from './synthetic-sets.js';
-import { centreByGroups } from '../../src/reward/question-centring.js';
+import { centreByGroups, withGroupCentred } from '../../src/reward/question-centring.js';
 
 const SHAPE = { states: 6, width: 8 };
 
@@ -246,7 +246,23 @@ test('question-centred input (the default) equals raw input on sets centred befo
   // N = 1: a run centred on itself is all zeros, every reward ties, LTO takes the first run.
   assert.equal(a.versus_runs[0]!.methods.lto!.accuracy, a.versus_runs[0]!.methods.single!.accuracy);
   assert.notDeepEqual(raw.domains['alpha']!.lrm, a.lrm);
-  await assert.rejects(runExperiment([d], { ...options, lrmInput: 'centred' as never }), /lrmInput is "centred"; expected "raw" or "question-centred"/);
+  await assert.rejects(runExperiment([d], { ...options, lrmInput: 'centred' as never }), /lrmInput is "centred"; expected one of "raw", "question-centred", "raw-and-centred"/);
+});
+
+test('raw-and-centred input equals raw input on sets given both halves beforehand', async () => {
+  const d: DomainSets = { ...domain('alpha'), tokenPrefixes: undefined };
+  const both = (set: TrajectorySet): TrajectorySet => new TrajectorySet(set.runs, withGroupCentred(set.trajectories, [...set.runsByQuestion().values()]), { ...set.manifest, width: 2 * set.width });
+  const options: ExperimentOptions = { ...OPTIONS, earlyRejection: { ...OPTIONS.earlyRejection, prefix: 'steps' } };
+  const combined = await runExperiment([d], { ...options, lrmInput: 'raw-and-centred' });
+  const byHand = await runExperiment([{ ...d, train: both(d.train), validation: both(d.validation), test: both(d.test) }], { ...options, lrmInput: 'raw' });
+  assert.equal(combined.lrm_input, 'raw-and-centred');
+  const a = combined.domains['alpha']!;
+  const b = byHand.domains['alpha']!;
+  assert.deepEqual(a.lrm, b.lrm);
+  assert.equal(a.beta, b.beta);
+  for (const m of ['lto', 'best_of_n', 'weighted_majority', 'lto_early'] as const) assert.deepEqual(a.methods[m], b.methods[m], m);
+  assert.deepEqual(a.versus_steps.prefix, b.versus_steps.prefix);
+  assert.deepEqual(a.versus_runs.at(-1)!.methods.lto, b.versus_runs.at(-1)!.methods.lto);
 });
 
 test('the ranking objective reaches every LRM, the pooled one included (its question groups span the domains)', async () => {
