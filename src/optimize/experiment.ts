@@ -39,7 +39,7 @@ import type { LatentRewardModel } from '../reward/reward-model.js';
 import { centreByGroups, withGroupCentred } from '../reward/question-centring.js';
 import { trainRewardModel, type TrainRewardModelOptions } from '../reward/train-reward-model.js';
 import { trainOrLoadRewardModel } from '../reward/cached-reward-model.js';
-import type { FitResult } from '../reward/fit.js';
+import type { FitProgress, FitResult } from '../reward/fit.js';
 import { chainOfEmbedding } from '../analysis/chain-of-embedding.js';
 import { rocAuc, withinGroupAuc } from '../stats/roc.js';
 import { bootstrapInterval, pairedBootstrapPValue, type Interval } from '../stats/bootstrap.js';
@@ -391,11 +391,25 @@ async function trainLrm(name: string, train: LabelledTrajectories, validation: L
     const c = classes(set.correct);
     if (c.positives === 0 || c.negatives === 0) return `the ${name} ${split} split has ${c.positives} correct and ${c.negatives} incorrect runs; the LRM needs both`;
   }
-  const lrm: TrainRewardModelOptions = { epochs: 10, selectBy: 'f1', ...options.lrm, seed: options.lrm?.seed ?? deriveSeed(seed, 'lrm', name) };
+  const report = options.onProgress;
+  const callerProgress = options.lrm?.onProgress;
+  const lrm: TrainRewardModelOptions = {
+    epochs: 10,
+    selectBy: 'f1',
+    ...options.lrm,
+    seed: options.lrm?.seed ?? deriveSeed(seed, 'lrm', name),
+    // Training an LRM on tens of thousands of runs takes minutes: one line per epoch says how far it is.
+    ...(report ? { onProgress: (p: FitProgress) => { callerProgress?.(p); if (p.kind === 'epoch') report(epochLine(name, p)); } } : {}),
+  };
   if (options.lrmCacheDir === undefined) return trainRewardModel(train, validation, lrm);
   const result = await trainOrLoadRewardModel(options.lrmCacheDir, train, validation, lrm);
   if (result.cached) options.onProgress?.(`${name}: LRM loaded from ${options.lrmCacheDir} (trained earlier on the same sets and options)`);
   return result;
+}
+
+function epochLine(name: string, p: Extract<FitProgress, { kind: 'epoch' }>): string {
+  const v = p.validation;
+  return `${name}: LRM epoch ${p.epoch}/${p.epochs}, training loss ${p.trainLoss.toFixed(4)}, validation AUROC ${v.auroc.toFixed(3)} F1 ${v.f1.toFixed(3)}${p.improved ? ' (best so far)' : ''}, ${p.seconds.toFixed(0)} s`;
 }
 
 // ---------------------------------------------------------------------------------------------

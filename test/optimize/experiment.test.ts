@@ -138,14 +138,26 @@ test('cross-domain matrix: rows per training domain plus pooled; the diagonal is
   for (const row of c.auroc) for (const a of row) assert.ok(a! > 0.6);
 });
 
-test('with lrmCacheDir the LRMs are trained once and loaded after: the same result both times', async () => {
+test('with lrmCacheDir the LRMs are trained once (progress: a line per epoch) and loaded after: the same result both times', async () => {
   const cache = await mkdtemp(join(tmpdir(), 'lto-lrm-cache-'));
   try {
-    const filled = await runExperiment(domains, { ...OPTIONS, lrmCacheDir: cache });
+    const trainingLines: string[] = [];
+    const epochsSeen: number[] = [];
+    const lrm = { ...OPTIONS.lrm, onProgress: (p: { kind: string }) => { if (p.kind === 'epoch') epochsSeen.push(1); } };
+    const filled = await runExperiment(domains, { ...OPTIONS, lrm, lrmCacheDir: cache, onProgress: (line) => trainingLines.push(line) });
     const entries = (await readdir(cache)).length;
     assert.equal(entries, 3, 'one LRM per domain and the pooled one');
-    const loaded = await runExperiment(domains, { ...OPTIONS, lrmCacheDir: cache });
+    for (const name of ['alpha', 'beta', 'pooled']) {
+      const epochs = trainingLines.filter((l) => l.startsWith(`${name}: LRM epoch `));
+      assert.equal(epochs.length, 3, `${name}: ${trainingLines.join(' | ')}`);
+      assert.match(epochs[0]!, /^\w+: LRM epoch 1\/3, training loss \d+\.\d{4}, validation AUROC \d\.\d{3} F1 \d\.\d{3} \(best so far\), \d+ s$/);
+    }
+    assert.equal(epochsSeen.length, 9, "the caller's own LRM progress callback still hears every epoch");
+    const loadingLines: string[] = [];
+    const loaded = await runExperiment(domains, { ...OPTIONS, lrmCacheDir: cache, onProgress: (line) => loadingLines.push(line) });
     assert.equal((await readdir(cache)).length, entries);
+    assert.ok(!loadingLines.some((l) => l.includes('LRM epoch')), loadingLines.join(' | '));
+    assert.equal(loadingLines.filter((l) => l.includes('LRM loaded from')).length, 3);
     assert.deepEqual(filled, result);
     assert.deepEqual(loaded, result);
   } finally {
