@@ -61,7 +61,9 @@ export function centreByGroups(t: TrajectoryArray, groups: readonly (readonly nu
  * majority's runs lower but the rest worse. Within-question AUROC, majority right / wrong, for
  * math, code, choice (embedded model, 2400 training questions x 20 runs, tested on the second
  * half of the validation split; see datasets/model/README.md): centred .965/.526, .928/.479,
- * .907/.380; raw .729/.699, .633/.601, .735/.618.
+ * .907/.380; raw .729/.699, .633/.601, .735/.618. Both side by side, at 4800 training questions:
+ * .971/.640, .946/.403, .936/.391 (centred .973/.526, .951/.424, .944/.306), AUROC .972, .931,
+ * .932 (centred .947, .923, .904), LTO .700, .876, .852 (centred .660, .888, .844).
  */
 export function withGroupCentred(t: TrajectoryArray, groups: readonly (readonly number[])[]): TrajectoryArray {
   const centred = centreByGroups(t, groups).data;
