@@ -6,12 +6,11 @@
 import { loadModelWithTokenizer } from '../model/default-model.js';
 import { metricsByStep, type MetricName } from '../analysis/metrics-by-step.js';
 import { probeAurocByStep } from '../analysis/separability.js';
-import { noiseOption, openGenerationPool, splitAndDomains, workersOption } from './options.js';
+import { UsageError, openGenerationPool, splitAndDomains, thinkingSettings, workersOption } from './options.js';
 import type { GenerationPool } from '../model/generation-pool.js';
 import { splitTrajectorySet } from './trajectory-sets.js';
 import type { TrajectorySet } from '../thoughts/trajectory-set.js';
 import { loadSavedTrajectories } from '../thoughts/saved-parts.js';
-import { UsageError } from './options.js';
 
 export const ANALYZE_USAGE = `  lto analyze [--model DIR] [--split S] [--domain D] [--runs N] [--steps T] [--limit N] [--seed S]
       [--init-scale X] [--noise X] [--noise-type T] [--sets DIR] [--workers N] [--tasks DIR] --json
@@ -63,12 +62,9 @@ export async function runAnalyze(args: AnalyzeArgs): Promise<number> {
   const { split, domains } = splitAndDomains(args.split, args.domain);
   const workers = workersOption(args.numbers['workers']);
   const loaded = await loadModelWithTokenizer(args.model);
-  const config = loaded.model.config;
-  const steps = args.numbers['steps'] ?? config.testTimeSteps;
+  const { steps, initScale, noise } = thinkingSettings({ steps: args.numbers['steps'], initScale: args.numbers['init-scale'], noise: args.noise, noiseType: args.noiseType }, loaded.model.config);
   const runs = args.numbers['runs'] ?? 20;
   const seed = args.numbers['seed'] ?? 0;
-  const initScale = args.numbers['init-scale'] ?? config.testTimeInitScale;
-  const noise = noiseOption(args.noise, args.noiseType, config.testTimeNoise) ?? config.testTimeNoise;
   const out: Record<string, unknown> = {};
   let pool: GenerationPool | undefined;
   try {

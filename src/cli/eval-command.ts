@@ -5,7 +5,7 @@ import { evaluateAccuracy } from '../evaluation/accuracy.js';
 import type { GenerationPool } from '../model/generation-pool.js';
 import { readTaskJsonl } from '../tasks/jsonl.js';
 import { DEFAULT_TASKS_DIR } from './train-command.js';
-import { decodingOption, noiseOption, openGenerationPool, splitAndDomains, workersOption } from './options.js';
+import { decodingOption, openGenerationPool, splitAndDomains, thinkingSettings, workersOption } from './options.js';
 
 export const EVAL_USAGE = `  lto eval [--model DIR] [--split S] [--domain D] [--steps T] [--runs N] [--limit N] [--init-scale X] [--noise X] [--noise-type fixed|geom|sqrt|line|chi] [--seed S] [--temperature X] [--workers N] [--tasks DIR] --json
                                       accuracy (single run) and pass@N over N runs with different initial states;
@@ -29,11 +29,9 @@ export async function runEval(args: EvalArgs): Promise<number> {
   const decoding = decodingOption(args.numbers['temperature']);
   const loaded = await loadModelWithTokenizer(args.model);
   const { model, tokenizer } = loaded;
-  const steps = args.numbers['steps'] ?? model.config.testTimeSteps;
+  const { steps, initScale, noise } = thinkingSettings({ steps: args.numbers['steps'], initScale: args.numbers['init-scale'], noise: args.numbers['noise']?.toString(), noiseType: args.noiseType }, model.config);
   const runs = args.numbers['runs'] ?? 1;
   const limit = args.numbers['limit'];
-  const noise = noiseOption(args.numbers['noise']?.toString(), args.noiseType, model.config.testTimeNoise) ?? model.config.testTimeNoise;
-  const initScale = args.numbers['init-scale'] ?? model.config.testTimeInitScale;
   const out: Record<string, { accuracy: number; pass_at_n: number; n_questions: number; by_difficulty: unknown[] }> = {};
   let pool: GenerationPool | undefined;
   try {

@@ -33,7 +33,7 @@ import type { TrajectoryArray } from '../tensor/trajectory-array.js';
 import { checkTokenCheckpoints, tokenPrefixTrajectories, type TokenPrefixes } from '../optimize/early-rejection.js';
 import { runExperiment, DEFAULT_BETAS, DEFAULT_LRM_INPUT, LRM_INPUTS, type DomainSets, type LrmInput } from '../optimize/experiment.js';
 import { DEFAULT_TASKS_DIR } from './train-command.js';
-import { UsageError, decodingOption, noiseOption, openGenerationPool, workersOption } from './options.js';
+import { UsageError, decodingOption, openGenerationPool, thinkingSettings, workersOption } from './options.js';
 import type { GenerationPool } from '../model/generation-pool.js';
 
 export const OPTIMIZE_USAGE = `  lto optimize [--model DIR] [--sets DIR] [--domain D] [--runs N] [--steps T] [--seed S] [--noise X] [--noise-type T] [--init-scale X]
@@ -59,7 +59,7 @@ export interface OptimizeArgs {
   readonly noiseType?: string;
   /** `transformer` (default) or `probe`. */
   readonly lrm?: string;
-  /** `question-centred` (default) or `raw`. */
+  /** `question-centred` (default), `raw` or `raw-and-centred`. */
   readonly lrmInput?: string;
   /** `tokens` (default) or `steps`. */
   readonly earlyPrefix?: string;
@@ -239,8 +239,6 @@ export async function runOptimize(args: OptimizeArgs): Promise<number> {
   }
   const depths = list(args.depths, 'depths', true) ?? [];
   if (depths.some((t) => t < 1)) throw new UsageError(`--depths must be positive integers, got "${args.depths}"`);
-  const initScaleOption = n['init-scale'];
-  if (initScaleOption !== undefined && !(initScaleOption >= 0 && Number.isFinite(initScaleOption))) throw new UsageError(`--init-scale must be a finite number >= 0, got ${initScaleOption}`);
   const log = args.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const write = args.write ?? ((text: string) => process.stdout.write(text));
   const domains: Domain[] = args.domain ? [args.domain as Domain] : [...DOMAINS];
@@ -250,10 +248,8 @@ export async function runOptimize(args: OptimizeArgs): Promise<number> {
   const loaded = await loadModelWithTokenizer(args.model);
   let pool: GenerationPool | undefined;
   try {
+    const { steps, initScale, noise } = thinkingSettings({ steps: n['steps'], initScale: n['init-scale'], noise: n['noise']?.toString(), noiseType: args.noiseType }, loaded.model.config);
     pool = await openGenerationPool(loaded.dir, workers, log);
-    const steps = positive(n['steps'], 'steps', loaded.model.config.testTimeSteps);
-    const initScale = initScaleOption ?? loaded.model.config.testTimeInitScale;
-    const noise = noiseOption(n['noise']?.toString(), args.noiseType, loaded.model.config.testTimeNoise) ?? loaded.model.config.testTimeNoise;
     // A model whose blocks run once from s0 = 0 has no latent recurrence: its latent thoughts are its per-layer states.
     const record = args.record !== undefined ? args.record.split(',').map((s) => s.trim()).filter((s) => s.length > 0) : loaded.model.config.stateInit === 'zero' ? [...STANDARD_MODEL_LAYERS] : undefined;
     const ctx: SamplingContext = { loaded, fingerprint: await checkpointFingerprint(loaded.dir), seed, noise, initScale, maxNewTokens, decoding, ...(record ? { record } : {}), ...(args.score ? { score: args.score } : {}), log, ...(pool ? { pool } : {}) };

@@ -4,6 +4,7 @@ import { DOMAINS, isDomain, type Domain } from '../tasks/task.js';
 import { GenerationPool } from '../model/generation-pool.js';
 import { initBackend } from '../tensor/backend.js';
 import type { Decoding } from '../model/sampling.js';
+import type { HuginnConfig } from '../model/config.js';
 
 /** A mistake in the command line: reported with the usage text. */
 export class UsageError extends Error {}
@@ -26,6 +27,30 @@ export function noiseOption(scale: string | undefined, schedule: string | undefi
     { scale: numberOption(scale, 'noise', false) ?? configured.scale, schedule: (schedule ?? configured.schedule) as NoiseSchedule },
     '--noise/--noise-type',
   );
+}
+
+/** How a run thinks: recurrence steps, initial-state scale and test-time noise. */
+export interface ThinkingSettings {
+  readonly steps: number;
+  readonly initScale: number;
+  readonly noise: TestTimeNoise;
+}
+
+/**
+ * --steps, --init-scale and --noise / --noise-type, each defaulting to the model config's test-time
+ * value, so that every command runs the model as its config says unless told otherwise.
+ */
+export function thinkingSettings(
+  given: { readonly steps?: number | undefined; readonly initScale?: number | undefined; readonly noise?: string | undefined; readonly noiseType?: string | undefined },
+  config: Pick<HuginnConfig, 'testTimeSteps' | 'testTimeInitScale' | 'testTimeNoise'>,
+): ThinkingSettings {
+  if (given.steps !== undefined && !(Number.isSafeInteger(given.steps) && given.steps >= 1)) throw new UsageError(`--steps must be a positive integer, got ${given.steps}`);
+  if (given.initScale !== undefined && !(given.initScale >= 0 && Number.isFinite(given.initScale))) throw new UsageError(`--init-scale must be a finite number >= 0, got ${given.initScale}`);
+  return {
+    steps: given.steps ?? config.testTimeSteps,
+    initScale: given.initScale ?? config.testTimeInitScale,
+    noise: noiseOption(given.noise, given.noiseType, config.testTimeNoise) ?? config.testTimeNoise,
+  };
 }
 
 /** --temperature: sampled decoding at that temperature; greedy when absent. */
