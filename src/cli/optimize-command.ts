@@ -38,7 +38,7 @@ import type { GenerationPool } from '../model/generation-pool.js';
 
 export const OPTIMIZE_USAGE = `  lto optimize [--model DIR] [--sets DIR] [--domain D] [--runs N] [--steps T] [--seed S] [--noise X] [--noise-type T] [--init-scale X]
       [--train-questions N] [--train-runs N] [--validation-questions N] [--test-questions N] [--max-new-tokens N]
-      [--lrm transformer|probe] [--lrm-input question-centred|raw|raw-and-centred] [--epochs N] [--lr X] [--ranking-weight X] [--betas B,B,..] [--early-prefix tokens|steps] [--token-checkpoints K,K,..]
+      [--lrm transformer|probe] [--lrm-input question-centred|raw|raw-and-centred|ensemble] [--epochs N] [--lr X] [--ranking-weight X] [--betas B,B,..] [--early-prefix tokens|steps] [--token-checkpoints K,K,..]
       [--depths T,T,..] [--no-cross-domain] [--tasks DIR] [--workers N] [--record NAME,NAME,..] [--temperature X] --json
                                       LRM and LTO on every domain's test split (N runs, beta chosen on validation):
                                       every method with bootstrap CIs, early rejection, sweeps over N, beta and steps,
@@ -49,6 +49,8 @@ export const OPTIMIZE_USAGE = `  lto optimize [--model DIR] [--sets DIR] [--doma
                                       states embed,prelude.out,latent.1,coda.out (or --record) and needs --temperature X
                                       for diverse runs; --lrm-input raw feeds the LRM the trajectories as sampled
                                       (the paper) instead of centred on each question's mean (the default);
+                                      --lrm-input ensemble trains both and mixes their logits with a raw weight chosen
+                                      with beta on validation;
                                       --ranking-weight X adds a within-question ranking term to the LRM's loss (default 0)`;
 
 export interface OptimizeArgs {
@@ -59,7 +61,7 @@ export interface OptimizeArgs {
   readonly noiseType?: string;
   /** `transformer` (default) or `probe`. */
   readonly lrm?: string;
-  /** `question-centred` (default), `raw` or `raw-and-centred`. */
+  /** `question-centred` (default), `raw`, `raw-and-centred` or `ensemble`. */
   readonly lrmInput?: string;
   /** `tokens` (default) or `steps`. */
   readonly earlyPrefix?: string;

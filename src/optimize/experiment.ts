@@ -2,7 +2,8 @@
  * The full LTO evaluation of one or more domains, as one library call (used by `lto optimize`
  * and the notebooks). Per domain, from train / validation / test trajectory sets:
  *   1. train the LRM on train, keeping the epoch that is best on validation (never test);
- *   2. choose beta on validation pools (expected LTO accuracy, `chooseBeta`);
+ *   2. choose beta on validation pools (expected LTO accuracy, `chooseBeta`), and for the ensemble
+ *      of a raw and a centred LRM its raw weight with it (reward-ensemble.ts);
  *   3. build test pools (answers, correctness, LRM rewards, CoE-R / CoE-C from the trajectories,
  *      latent steps) with the first N runs of every question, and run every method with 95%
  *      bootstrap intervals and paired tests of LTO against each baseline;
@@ -49,6 +50,7 @@ import type { TrajectorySet } from '../thoughts/trajectory-set.js';
 import type { QuestionPool } from './candidate-pool.js';
 import { evaluateMethods, type Evaluation, type EvaluationOptions } from './evaluation.js';
 import { withinQuestionAurocByMajority } from './majority-split-auroc.js';
+import { chooseEnsembleWeight, mixRewards, type EnsembleChoice } from './reward-ensemble.js';
 import type { MethodName } from './methods.js';
 import { accuracyVersusBeta, accuracyVersusRuns, chooseBeta, type RunsSweepPoint } from './sweeps.js';
 import {
@@ -92,9 +94,12 @@ export interface EarlyRejectionSettings {
 }
 
 /** What the LRM reads: trajectories as sampled, centred on their question's mean, or both side by side. */
-export type LrmInput = 'raw' | 'question-centred' | 'raw-and-centred';
+export type LrmInput = 'raw' | 'question-centred' | 'raw-and-centred' | 'ensemble';
 
-export const LRM_INPUTS: readonly LrmInput[] = ['raw', 'question-centred', 'raw-and-centred'];
+export const LRM_INPUTS: readonly LrmInput[] = ['raw', 'question-centred', 'raw-and-centred', 'ensemble'];
+
+/** What one trained LRM reads: every input but the ensemble, which is two LRMs (reward-ensemble.ts). */
+type SingleInput = Exclude<LrmInput, 'ensemble'>;
 
 /** Chosen on validation: see reward/question-centring.ts for why and the measurements. */
 export const DEFAULT_LRM_INPUT: LrmInput = 'question-centred';
@@ -121,7 +126,9 @@ export interface ExperimentOptions {
    * What the LRM reads (default 'question-centred'): the trajectories as sampled ('raw', the
    * paper), or each minus the mean trajectory of its question's runs ('question-centred'; see
    * reward/question-centring.ts), or each state followed by its centred copy ('raw-and-centred',
-   * twice the width; see withGroupCentred). Centred (either way), every evaluation uses only the N runs per question
+   * twice the width; see withGroupCentred), or two LRMs, one raw and one centred, whose logits are
+   * mixed with a raw weight chosen with beta on validation ('ensemble'; see reward-ensemble.ts).
+   * Centred (any way), every evaluation uses only the N runs per question
    * that the pools hold, and the accuracy-versus-N sweep re-centres on the first n runs. Early
    * rejection's partial trajectories are centred on the N candidates' partial trajectories at the
    * same checkpoint, which a sampler running its N candidates as one batch has at that point.
@@ -184,6 +191,23 @@ export interface LrmJson {
   readonly stop_reason: string;
   /** The kept epoch's validation scores. */
   readonly validation: { readonly auroc: number; readonly f1: number };
+  /**
+   * The ensemble only (lrmInput 'ensemble'): the raw weight chosen on validation, every weight
+   * tried with its best beta, and each member. The fields above from kind to validation are then
+   * those of the member with the larger weight.
+   */
+  readonly ensemble?: {
+    readonly raw_weight: number;
+    readonly weight_candidates: readonly { readonly raw_weight: number; readonly beta: number; readonly validation_accuracy: number }[];
+    readonly members: readonly {
+      readonly input: string;
+      readonly test_auroc: number | null;
+      readonly best_epoch: number;
+      readonly epochs_run: number;
+      readonly stop_reason: string;
+      readonly validation: { readonly auroc: number; readonly f1: number };
+    }[];
+  };
 }
 
 export interface EarlyRejectionJson {
@@ -304,7 +328,7 @@ export function poolsFromSet(set: TrajectorySet, groups: readonly number[][], re
 }
 
 /** The trajectories the LRM reads for `set`, or for `t` (an array indexed like the set): see ExperimentOptions.lrmInput. */
-function lrmView(set: TrajectorySet, input: LrmInput, t: TrajectoryArray = set.trajectories): TrajectoryArray {
+function lrmView(set: TrajectorySet, input: SingleInput, t: TrajectoryArray = set.trajectories): TrajectoryArray {
   if (input === 'raw') return t;
   const groups = [...set.runsByQuestion().values()];
   return input === 'question-centred' ? centreByGroups(t, groups) : withGroupCentred(t, groups);
@@ -331,7 +355,7 @@ function poolRunsOnly(d: DomainSets, runs: number): DomainSets {
   };
 }
 
-function labelled(unviewed: readonly TrajectorySet[], input: LrmInput): LabelledTrajectories {
+function labelled(unviewed: readonly TrajectorySet[], input: SingleInput): LabelledTrajectories {
   const sets = unviewed.map((set) => ({ trajectories: lrmView(set, input), correct: set.correct(), groups: [...set.runsByQuestion().values()] }));
   if (sets.length === 1) return sets[0]!;
   const { steps, width } = sets[0]!.trajectories;
@@ -381,12 +405,89 @@ function finiteOrNull(x: number): number | null {
 // ---------------------------------------------------------------------------------------------
 // Trained reward models
 
-interface TrainedLrm {
+/** One trained LRM and what it reads. */
+interface LrmMember {
+  readonly input: SingleInput;
   readonly model: LatentRewardModel;
   readonly fit: FitResult;
 }
 
-async function trainLrm(name: string, train: LabelledTrajectories, validation: LabelledTrajectories, options: ExperimentOptions, seed: Seed): Promise<TrainedLrm | string> {
+/** The LRM of a domain: one member, or the ensemble's raw and centred members (in that order). */
+interface TrainedLrm {
+  readonly members: readonly LrmMember[];
+}
+
+/** The members an LRM input trains. */
+function memberInputs(input: LrmInput): SingleInput[] {
+  return input === 'ensemble' ? ['raw', 'question-centred'] : [input];
+}
+
+/**
+ * Rewards of a set's runs: scored from `trajectories` (an array indexed like the set; default its
+ * own trajectories), cut to the first `steps` states when given. With two members, mixRewards at
+ * the raw weight.
+ */
+type Scorer = (set: TrajectorySet, options?: { readonly trajectories?: TrajectoryArray; readonly steps?: number }) => Float32Array;
+
+function scorer(trained: TrainedLrm, rawWeight: number): Scorer {
+  return (set, o = {}) => combineMembers(trained.members.map((m) => m.model.score(lrmView(set, m.input, o.trajectories), o.steps === undefined ? undefined : { steps: o.steps })), rawWeight);
+}
+
+/** One member's rewards as they are; the ensemble's two mixed at the raw weight. */
+function combineMembers(scores: readonly Float32Array[], rawWeight: number): Float32Array {
+  return scores.length === 1 ? scores[0]! : mixRewards(scores[0]!, scores[1]!, rawWeight);
+}
+
+interface RewardSettings {
+  /** The ensemble's raw weight; 1 for a single LRM, which does not use it. */
+  readonly rawWeight: number;
+  readonly beta: number;
+  /** Every beta at the chosen weight, with its expected validation accuracy. */
+  readonly betaCandidates: readonly { readonly beta: number; readonly expectedAccuracy: number }[];
+  /** The validation pools at the chosen weight (all sets' questions, in order). */
+  readonly validationPools: readonly QuestionPool[];
+  readonly ensemble?: EnsembleChoice;
+}
+
+/** The raw weight and beta with the best expected LTO accuracy on the `validation` sets' pools. */
+function chooseRewardSettings(trained: TrainedLrm, validation: readonly TrajectorySet[], runs: number, betas: readonly number[], what: string): RewardSettings {
+  const groups = validation.map((set) => questionGroups(set, runs, `${what} validation`));
+  // Each member scores each set once; only the mixing depends on the weight.
+  const memberScores = validation.map((set) => trained.members.map((m) => m.model.score(lrmView(set, m.input))));
+  const poolsAt = (rawWeight: number): QuestionPool[] => validation.flatMap((set, i) => poolsFromSet(set, groups[i]!, combineMembers(memberScores[i]!, rawWeight)));
+  const ensemble = trained.members.length === 1 ? undefined : chooseEnsembleWeight(poolsAt, betas);
+  const rawWeight = ensemble?.rawWeight ?? 1;
+  const validationPools = poolsAt(rawWeight);
+  const choice = chooseBeta(validationPools, betas);
+  return { rawWeight, beta: choice.beta, betaCandidates: choice.all, validationPools, ...(ensemble ? { ensemble } : {}) };
+}
+
+/**
+ * Trains (or loads) every member of `name`'s LRM. The members share the seed derived from `name`
+ * (they read different trajectories), so that each member's cache key is that of the same LRM
+ * trained alone.
+ */
+async function trainLrm(name: string, trainSets: readonly TrajectorySet[], validationSets: readonly TrajectorySet[], options: ExperimentOptions, seed: Seed): Promise<TrainedLrm | string> {
+  const members: LrmMember[] = [];
+  const inputs = memberInputs(lrmInputOf(options));
+  try {
+    for (const input of inputs) {
+      const label = inputs.length === 1 ? name : `${name} (${input} member)`;
+      const member = await trainMember(name, label, labelled(trainSets, input), labelled(validationSets, input), options, seed);
+      if (typeof member === 'string') {
+        for (const m of members) m.model.dispose();
+        return member;
+      }
+      members.push({ input, ...member });
+    }
+  } catch (e) {
+    for (const m of members) m.model.dispose();
+    throw e;
+  }
+  return { members };
+}
+
+async function trainMember(name: string, label: string, train: LabelledTrajectories, validation: LabelledTrajectories, options: ExperimentOptions, seed: Seed): Promise<{ model: LatentRewardModel; fit: FitResult } | string> {
   for (const [split, set] of [['train', train], ['validation', validation]] as const) {
     const c = classes(set.correct);
     if (c.positives === 0 || c.negatives === 0) return `the ${name} ${split} split has ${c.positives} correct and ${c.negatives} incorrect runs; the LRM needs both`;
@@ -399,11 +500,11 @@ async function trainLrm(name: string, train: LabelledTrajectories, validation: L
     ...options.lrm,
     seed: options.lrm?.seed ?? deriveSeed(seed, 'lrm', name),
     // Training an LRM on tens of thousands of runs takes minutes: one line per epoch says how far it is.
-    ...(report ? { onProgress: (p: FitProgress) => { callerProgress?.(p); if (p.kind === 'epoch') report(epochLine(name, p)); } } : {}),
+    ...(report ? { onProgress: (p: FitProgress) => { callerProgress?.(p); if (p.kind === 'epoch') report(epochLine(label, p)); } } : {}),
   };
   if (options.lrmCacheDir === undefined) return trainRewardModel(train, validation, lrm);
   const result = await trainOrLoadRewardModel(options.lrmCacheDir, train, validation, lrm);
-  if (result.cached) options.onProgress?.(`${name}: LRM loaded from ${options.lrmCacheDir} (trained earlier on the same sets and options)`);
+  if (result.cached) options.onProgress?.(`${label}: LRM loaded from ${options.lrmCacheDir} (trained earlier on the same sets and options)`);
   return result;
 }
 
@@ -420,17 +521,16 @@ function defaultStates(states: number): number[] {
 }
 
 /** Per-run prefix rewards and costs at each checkpoint (indexed like the set). */
-function checkpointData(model: LatentRewardModel, set: TrajectorySet, input: LrmInput, mode: 'tokens' | 'steps', checkpoints: readonly number[], prefixes: TokenPrefixes | undefined): { rewards: Float32Array[]; costs: Float64Array[] } {
+function checkpointData(score: Scorer, set: TrajectorySet, mode: 'tokens' | 'steps', checkpoints: readonly number[], prefixes: TokenPrefixes | undefined): { rewards: Float32Array[]; costs: Float64Array[] } {
   if (mode === 'steps') {
-    const viewed = lrmView(set, input);
     return {
-      rewards: checkpoints.map((s) => model.score(viewed, { steps: s })),
+      rewards: checkpoints.map((s) => score(set, { steps: s })),
       costs: checkpoints.map((s) => Float64Array.from(set.runs, (r) => r.tokens * s)),
     };
   }
   const p = prefixes!;
   return {
-    rewards: p.trajectories.map((t) => model.score(lrmView(set, input, t))),
+    rewards: p.trajectories.map((t) => score(set, { trajectories: t })),
     costs: p.tokens.map((k) => Float64Array.from(set.runs, (r) => Math.min(k, r.tokens) * set.states)),
   };
 }
@@ -510,8 +610,8 @@ export async function runExperiment(unviewed: readonly DomainSets[], options: Ex
   const models = new Map<string, TrainedLrm | string>();
   try {
     for (const d of domains) {
-      progress(`${d.domain}: training the LRM on ${d.train.size} runs (${input} trajectories)`);
-      models.set(d.domain, await trainLrm(d.domain, labelled([d.train], input), labelled([d.validation], input), options, seed));
+      progress(`${d.domain}: training the LRM on ${d.train.size} runs (${input === 'ensemble' ? 'an ensemble of a raw and a question-centred LRM' : `${input} trajectories`})`);
+      models.set(d.domain, await trainLrm(d.domain, [d.train], [d.validation], options, seed));
     }
     const results: Record<string, DomainResult> = {};
     for (const d of domains) {
@@ -522,15 +622,15 @@ export async function runExperiment(unviewed: readonly DomainSets[], options: Ex
     if (crossDomain) {
       if (domains.length > 1) {
         progress('pooled: training the LRM on every domain');
-        models.set('pooled', await trainLrm('pooled', labelled(domains.map((d) => d.train), input), labelled(domains.map((d) => d.validation), input), options, seed));
+        models.set('pooled', await trainLrm('pooled', domains.map((d) => d.train), domains.map((d) => d.validation), options, seed));
       }
-      cross = crossDomainMatrix(domains, models, runs, betas, seed, input);
+      cross = crossDomainMatrix(domains, models, runs, betas, seed);
     }
     const beta: Record<string, number | null> = {};
     for (const [name, r] of Object.entries(results)) beta[name] = r.beta;
     return { domains: results, beta, n_runs: runs, seed, lrm_input: input, cross_domain: cross };
   } finally {
-    for (const m of models.values()) if (typeof m !== 'string') m.model.dispose();
+    for (const m of models.values()) if (typeof m !== 'string') for (const member of m.members) member.model.dispose();
   }
 }
 
@@ -559,26 +659,22 @@ function evaluateDomain(d: DomainSets, trained: TrainedLrm | string, runs: numbe
     };
   }
 
-  const { model, fit } = trained;
-  const input = lrmInputOf(options);
-  const validationRewards = model.score(lrmView(d.validation, input));
-  const validationPools = poolsFromSet(d.validation, validationGroups, validationRewards);
-  const choice = chooseBeta(validationPools, betas);
-  const beta = choice.beta;
+  const settings = chooseRewardSettings(trained, [d.validation], runs, betas, `runExperiment: domain ${d.domain}:`);
+  const { beta, validationPools } = settings;
+  const score = scorer(trained, settings.rawWeight);
 
-  const testView = lrmView(d.test, input);
-  const testRewards = model.score(testView);
+  const testRewards = score(d.test);
   const testPools = poolsFromSet(d.test, testGroups, testRewards, testCoe);
   const e = evaluateMethods(testPools, { beta, seed: evalSeed, bootstrap });
   const testLabels = d.test.correct();
-  const lrm = lrmJson(model, fit, testRewards, testLabels, testGroups, testPools);
+  const lrm = lrmJson(trained, settings, d.test, testRewards, testLabels, testGroups, testPools);
   if (lrm.auroc === null) notes.push('test AUROC undefined: the test split has a single class');
 
   const states = d.test.states;
   const prefixStates = options.prefixStates ? [...options.prefixStates] : evenlySpaced(states, 9);
   for (const s of prefixStates) if (!Number.isInteger(s) || s < 1 || s > states) throw new Error(`runExperiment: prefixStates has ${s}; expected integers in 1..${states}`);
   const prefix = prefixStates.map((s) => {
-    const rewards = s === states ? testRewards : model.score(testView, { steps: s });
+    const rewards = s === states ? testRewards : score(d.test, { steps: s });
     const pools = poolsFromSet(d.test, testGroups, rewards);
     const r = evaluateMethods(pools, { beta, methods: ['lto', 'best_of_n'], seed: evalSeed, compare: false, bootstrap: sweepBootstrap });
     return { states: s, auroc: aurocOrNull(rewards, testLabels), lto: r.methods.lto!.accuracy, best_of_n: r.methods.best_of_n!.accuracy };
@@ -586,20 +682,20 @@ function evaluateDomain(d: DomainSets, trained: TrainedLrm | string, runs: numbe
   const depths = (d.depthTests ?? []).map((t) => {
     const groups = questionGroups(t, runs, `runExperiment: domain ${d.domain}: depth test (T = ${t.states - 1})`);
     const tc = coeScores(t);
-    const pools = poolsFromSet(t, groups, model.score(lrmView(t, input)), typeof tc === 'string' ? undefined : tc);
+    const pools = poolsFromSet(t, groups, score(t), typeof tc === 'string' ? undefined : tc);
     return { steps: t.states - 1, methods: methodsJson(evaluateMethods(pools, { beta, seed: evalSeed, compare: false, bootstrap: sweepBootstrap })) };
   });
 
-  const early = earlyRejection(d, model, validationPools, validationGroups, testPools, testGroups, e, runs, beta, options, evalSeed, bootstrap);
+  const early = earlyRejection(d, score, validationPools, validationGroups, testPools, testGroups, e, runs, beta, options, evalSeed, bootstrap);
   const methods: DomainResult['methods'] = { ...methodsJson(e), lto_early: early.method };
   return {
     ...base,
     beta,
-    beta_candidates: choice.all.map((c) => ({ beta: c.beta, validation_accuracy: c.expectedAccuracy })),
+    beta_candidates: settings.betaCandidates.map((c) => ({ beta: c.beta, validation_accuracy: c.expectedAccuracy })),
     lrm,
     methods,
     lto_versus: e.ltoVersus.map((c) => ({ baseline: c.baseline, difference: c.difference.estimate, ci_low: c.difference.lower, ci_high: c.difference.upper, p_value: c.pValue })),
-    versus_runs: versusRuns(d.test, testPools, model, input, runs, testCoe, { beta, seed: evalSeed, bootstrap: sweepBootstrap }).map((p) => ({ runs: p.runs, methods: sweepJson(p.methods) })),
+    versus_runs: versusRuns(d.test, testPools, score, lrmInputOf(options), runs, testCoe, { beta, seed: evalSeed, bootstrap: sweepBootstrap }).map((p) => ({ runs: p.runs, methods: sweepJson(p.methods) })),
     versus_beta: accuracyVersusBeta(testPools, betas, { seed: evalSeed, bootstrap: sweepBootstrap }).map((p) => ({ beta: p.beta, ...methodJson(p) })),
     versus_steps: { prefix, depths },
     early_rejection: early.json,
@@ -612,13 +708,13 @@ function evaluateDomain(d: DomainSets, trained: TrainedLrm | string, runs: numbe
  * for each n the first n runs of every question are re-centred and re-scored; raw rewards do not,
  * and the pools are simply cut.
  */
-function versusRuns(test: TrajectorySet, testPools: readonly QuestionPool[], model: LatentRewardModel, input: LrmInput, runs: number, coe: { coeR: ArrayLike<number>; coeC: ArrayLike<number> } | undefined, options: EvaluationOptions): RunsSweepPoint[] {
+function versusRuns(test: TrajectorySet, testPools: readonly QuestionPool[], score: Scorer, input: LrmInput, runs: number, coe: { coeR: ArrayLike<number>; coeC: ArrayLike<number> } | undefined, options: EvaluationOptions): RunsSweepPoint[] {
   if (input === 'raw') return accuracyVersusRuns(testPools, range(1, runs), options);
   return range(1, runs).map((n) => {
     const kept = questionGroups(test, n, 'runExperiment: accuracy versus N').flat();
     const subset = test.select(kept);
     const keptCoe = coe ? { coeR: kept.map((i) => coe.coeR[i]!), coeC: kept.map((i) => coe.coeC[i]!) } : undefined;
-    const pools = poolsFromSet(subset, questionGroups(subset, n, 'runExperiment: accuracy versus N'), model.score(lrmView(subset, input)), keptCoe);
+    const pools = poolsFromSet(subset, questionGroups(subset, n, 'runExperiment: accuracy versus N'), score(subset), keptCoe);
     return accuracyVersusRuns(pools, [n], options)[0]!;
   });
 }
@@ -629,7 +725,7 @@ function lrmInputOf(options: ExperimentOptions): LrmInput {
 
 function earlyRejection(
   d: DomainSets,
-  model: LatentRewardModel,
+  score: Scorer,
   validationPools: readonly QuestionPool[],
   validationGroups: readonly number[][],
   testPools: readonly QuestionPool[],
@@ -652,9 +748,8 @@ function earlyRejection(
   }
   const quantiles = settings.quantiles ?? [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7];
   const survivors = settings.survivors ?? [...new Set([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1].map((f) => Math.max(1, Math.round(runs * f))))];
-  const input = lrmInputOf(options);
-  const validation = earlyPools(validationPools, validationGroups, checkpointData(model, d.validation, input, mode, checkpoints, d.tokenPrefixes?.validation));
-  const test = earlyPools(testPools, testGroups, checkpointData(model, d.test, input, mode, checkpoints, d.tokenPrefixes?.test));
+  const validation = earlyPools(validationPools, validationGroups, checkpointData(score, d.validation, mode, checkpoints, d.tokenPrefixes?.validation));
+  const test = earlyPools(testPools, testGroups, checkpointData(score, d.test, mode, checkpoints, d.tokenPrefixes?.test));
   const selection = { beta, quantiles, survivors, tolerance: settings.tolerance ?? DEFAULT_EARLY_REJECTION_TOLERANCE, standardErrors: settings.standardErrors ?? DEFAULT_EARLY_REJECTION_STANDARD_ERRORS };
   const choice = chooseEarlyRejection(validation, selection);
   const heldOut = [...new Set([...HELD_OUT_STANDARD_ERRORS, selection.standardErrors])].sort((a, b) => a - b).map((standardErrors) => {
@@ -698,7 +793,11 @@ function earlyRejection(
   };
 }
 
-function lrmJson(model: LatentRewardModel, fit: FitResult, testRewards: Float32Array, labels: boolean[], groups: readonly (readonly number[])[], testPools: readonly QuestionPool[]): LrmJson {
+function lrmJson(trained: TrainedLrm, settings: RewardSettings, test: TrajectorySet, testRewards: Float32Array, labels: boolean[], groups: readonly (readonly number[])[], testPools: readonly QuestionPool[]): LrmJson {
+  const { members } = trained;
+  // The ensemble's summary fields are those of its member with the larger weight (raw on a tie).
+  const main = members.length === 1 || settings.rawWeight >= 0.5 ? members[0]! : members[1]!;
+  const fit = main.fit;
   const c = classes(labels);
   const t = thresholdMetrics(testRewards, labels);
   const within = withinGroupAuc(testRewards, labels, groups);
@@ -718,15 +817,31 @@ function lrmJson(model: LatentRewardModel, fit: FitResult, testRewards: Float32A
     precision: t.precision,
     recall: t.recall,
     ece: calibration(testRewards, labels).ece,
-    kind: model.config.kind,
+    kind: main.model.config.kind,
     best_epoch: fit.bestEpoch,
     epochs_run: fit.history.length,
     stop_reason: fit.stopReason,
     validation: { auroc: fit.best.auroc, f1: fit.best.f1 },
+    ...(settings.ensemble
+      ? {
+          ensemble: {
+            raw_weight: settings.rawWeight,
+            weight_candidates: settings.ensemble.all.map((w) => ({ raw_weight: w.rawWeight, beta: w.beta, validation_accuracy: w.expectedAccuracy })),
+            members: members.map((m) => ({
+              input: m.input,
+              test_auroc: aurocOrNull(m.model.score(lrmView(test, m.input)), labels),
+              best_epoch: m.fit.bestEpoch,
+              epochs_run: m.fit.history.length,
+              stop_reason: m.fit.stopReason,
+              validation: { auroc: m.fit.best.auroc, f1: m.fit.best.f1 },
+            })),
+          },
+        }
+      : {}),
   };
 }
 
-function crossDomainMatrix(domains: readonly DomainSets[], models: ReadonlyMap<string, TrainedLrm | string>, runs: number, betas: readonly number[], seed: Seed, input: LrmInput): CrossDomainJson {
+function crossDomainMatrix(domains: readonly DomainSets[], models: ReadonlyMap<string, TrainedLrm | string>, runs: number, betas: readonly number[], seed: Seed): CrossDomainJson {
   const sources = [...domains.map((d) => d.domain), ...(models.has('pooled') ? ['pooled'] : [])];
   const targets = domains.map((d) => d.domain);
   const auroc: (number | null)[][] = [];
@@ -740,15 +855,16 @@ function crossDomainMatrix(domains: readonly DomainSets[], models: ReadonlyMap<s
       beta.push(null);
       continue;
     }
-    // Beta from the source's own validation split(s): no target data is used to tune the transfer.
+    // Beta (and the ensemble's weight) from the source's own validation split(s): no target data is used to tune the transfer.
     const sourceSets = source === 'pooled' ? domains : domains.filter((d) => d.domain === source);
-    const validationPools = sourceSets.flatMap((d) => poolsFromSet(d.validation, questionGroups(d.validation, runs, `cross-domain: ${d.domain} validation`), trained.model.score(lrmView(d.validation, input))));
-    const b = chooseBeta(validationPools, betas).beta;
+    const settings = chooseRewardSettings(trained, sourceSets.map((d) => d.validation), runs, betas, `cross-domain: ${source}`);
+    const b = settings.beta;
+    const score = scorer(trained, settings.rawWeight);
     beta.push(b);
     const rowAuroc: (number | null)[] = [];
     const rowLto: (number | null)[] = [];
     for (const d of domains) {
-      const rewards = trained.model.score(lrmView(d.test, input));
+      const rewards = score(d.test);
       rowAuroc.push(aurocOrNull(rewards, d.test.correct()));
       const pools = poolsFromSet(d.test, questionGroups(d.test, runs, `cross-domain: ${d.domain} test`), rewards);
       // The same LTO seed as the in-domain evaluation, so that the diagonal equals the per-domain LTO accuracy.

@@ -3,6 +3,7 @@ export * from './candidate-pool.js';
 export * from './lto-sampler.js';
 export * from './voting.js';
 export * from './majority-split-auroc.js';
+export * from './reward-ensemble.js';
 export * from './selection.js';
 export * from './methods.js';
 export * from './evaluation.js';

@@ -258,7 +258,7 @@ test('question-centred input (the default) equals raw input on sets centred befo
   // N = 1: a run centred on itself is all zeros, every reward ties, LTO takes the first run.
   assert.equal(a.versus_runs[0]!.methods.lto!.accuracy, a.versus_runs[0]!.methods.single!.accuracy);
   assert.notDeepEqual(raw.domains['alpha']!.lrm, a.lrm);
-  await assert.rejects(runExperiment([d], { ...options, lrmInput: 'centred' as never }), /lrmInput is "centred"; expected one of "raw", "question-centred", "raw-and-centred"/);
+  await assert.rejects(runExperiment([d], { ...options, lrmInput: 'centred' as never }), /lrmInput is "centred"; expected one of "raw", "question-centred", "raw-and-centred", "ensemble"/);
 });
 
 test('raw-and-centred input equals raw input on sets given both halves beforehand', async () => {
@@ -275,6 +275,49 @@ test('raw-and-centred input equals raw input on sets given both halves beforehan
   for (const m of ['lto', 'best_of_n', 'weighted_majority', 'lto_early'] as const) assert.deepEqual(a.methods[m], b.methods[m], m);
   assert.deepEqual(a.versus_steps.prefix, b.versus_steps.prefix);
   assert.deepEqual(a.versus_runs.at(-1)!.methods.lto, b.versus_runs.at(-1)!.methods.lto);
+});
+
+test('ensemble: a raw and a centred LRM, each the one trained alone (cache shared); weight and beta chosen on validation only', async () => {
+  const cache = await mkdtemp(join(tmpdir(), 'lto-lrm-cache-'));
+  const before = tf.memory().numTensors;
+  try {
+    const options: ExperimentOptions = { ...OPTIONS, earlyRejection: { ...OPTIONS.earlyRejection, prefix: 'steps' }, lrmCacheDir: cache };
+    const sets = domains.map((d) => ({ ...d, tokenPrefixes: undefined }));
+    const raw = await runExperiment(sets, { ...options, lrmInput: 'raw' });
+    const centred = await runExperiment(sets, options);
+    const lines: string[] = [];
+    const ensemble = await runExperiment(sets, { ...options, lrmInput: 'ensemble', onProgress: (line) => lines.push(line) });
+    assert.equal(ensemble.lrm_input, 'ensemble');
+    // Every member (the pooled ones too) is the LRM trained alone on the same input: loaded, not trained again.
+    assert.equal((await readdir(cache)).length, 6);
+    assert.ok(!lines.some((l) => l.includes('LRM epoch')), lines.join(' | '));
+    for (const name of ['alpha', 'beta', 'pooled']) for (const input of ['raw', 'question-centred']) assert.ok(lines.includes(`${name} (${input} member): LRM loaded from ${cache} (trained earlier on the same sets and options)`), `${name} ${input}`);
+    for (const name of ['alpha', 'beta']) {
+      const d = ensemble.domains[name]!;
+      const e = d.lrm!.ensemble!;
+      assert.deepEqual(e.members.map((m) => m.input), ['raw', 'question-centred']);
+      assert.deepEqual(e.members.map((m) => m.validation), [raw.domains[name]!.lrm!.validation, centred.domains[name]!.lrm!.validation]);
+      assert.deepEqual(e.members.map((m) => m.test_auroc), [raw.domains[name]!.lrm!.auroc, centred.domains[name]!.lrm!.auroc]);
+      assert.deepEqual(e.weight_candidates.map((w) => w.raw_weight), [0, 0.25, 0.5, 0.75, 1]);
+      const best = Math.max(...e.weight_candidates.map((w) => w.validation_accuracy));
+      const chosen = e.weight_candidates.find((w) => w.validation_accuracy === best)!;
+      assert.equal(e.raw_weight, chosen.raw_weight);
+      assert.equal(d.beta, chosen.beta);
+      assert.ok(d.beta_candidates.some((c) => c.beta === d.beta && c.validation_accuracy === best));
+      assert.deepEqual(Object.keys(d.methods).sort(), [...METHODS].sort());
+      // The summary fields are the larger-weight member's.
+      assert.deepEqual(d.lrm!.validation, e.members[e.raw_weight >= 0.5 ? 0 : 1]!.validation);
+    }
+    assert.deepEqual(ensemble.cross_domain!.sources, ['alpha', 'beta', 'pooled']);
+    // Another test split: the weight and beta, chosen on validation, do not move.
+    const swapped = await runExperiment([{ ...domain('alpha', 'another-test', 17), tokenPrefixes: undefined }], { ...options, lrmInput: 'ensemble' });
+    const a = swapped.domains['alpha']!;
+    assert.equal(a.lrm!.ensemble!.raw_weight, ensemble.domains['alpha']!.lrm!.ensemble!.raw_weight);
+    assert.equal(a.beta, ensemble.domains['alpha']!.beta);
+    assert.equal(tf.memory().numTensors, before);
+  } finally {
+    await rm(cache, { recursive: true, force: true });
+  }
 });
 
 test('the ranking objective reaches every LRM, the pooled one included (its question groups span the domains)', async () => {
