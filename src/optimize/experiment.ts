@@ -429,6 +429,11 @@ function memberInputs(input: LrmInput): SingleInput[] {
  */
 type Scorer = (set: TrajectorySet, options?: { readonly trajectories?: TrajectoryArray; readonly steps?: number }) => Float32Array;
 
+/** Each member's rewards of a set's runs, in member order. */
+function memberScoresOf(trained: TrainedLrm, set: TrajectorySet): Float32Array[] {
+  return trained.members.map((m) => m.model.score(lrmView(set, m.input)));
+}
+
 function scorer(trained: TrainedLrm, rawWeight: number): Scorer {
   return (set, o = {}) => combineMembers(trained.members.map((m) => m.model.score(lrmView(set, m.input, o.trajectories), o.steps === undefined ? undefined : { steps: o.steps })), rawWeight);
 }
@@ -453,7 +458,7 @@ interface RewardSettings {
 function chooseRewardSettings(trained: TrainedLrm, validation: readonly TrajectorySet[], runs: number, betas: readonly number[], what: string): RewardSettings {
   const groups = validation.map((set) => questionGroups(set, runs, `${what} validation`));
   // Each member scores each set once; only the mixing depends on the weight.
-  const memberScores = validation.map((set) => trained.members.map((m) => m.model.score(lrmView(set, m.input))));
+  const memberScores = validation.map((set) => memberScoresOf(trained, set));
   const poolsAt = (rawWeight: number): QuestionPool[] => validation.flatMap((set, i) => poolsFromSet(set, groups[i]!, combineMembers(memberScores[i]!, rawWeight)));
   const ensemble = trained.members.length === 1 ? undefined : chooseEnsembleWeight(poolsAt, betas);
   const rawWeight = ensemble?.rawWeight ?? 1;
@@ -663,11 +668,13 @@ function evaluateDomain(d: DomainSets, trained: TrainedLrm | string, runs: numbe
   const { beta, validationPools } = settings;
   const score = scorer(trained, settings.rawWeight);
 
-  const testRewards = score(d.test);
+  // Each member scores the test set once: the mixed rewards and the members' own AUROCs both use it.
+  const testMemberScores = memberScoresOf(trained, d.test);
+  const testRewards = combineMembers(testMemberScores, settings.rawWeight);
   const testPools = poolsFromSet(d.test, testGroups, testRewards, testCoe);
   const e = evaluateMethods(testPools, { beta, seed: evalSeed, bootstrap });
   const testLabels = d.test.correct();
-  const lrm = lrmJson(trained, settings, d.test, testRewards, testLabels, testGroups, testPools);
+  const lrm = lrmJson(trained, settings, testMemberScores, testRewards, testLabels, testGroups, testPools);
   if (lrm.auroc === null) notes.push('test AUROC undefined: the test split has a single class');
 
   const states = d.test.states;
@@ -793,7 +800,7 @@ function earlyRejection(
   };
 }
 
-function lrmJson(trained: TrainedLrm, settings: RewardSettings, test: TrajectorySet, testRewards: Float32Array, labels: boolean[], groups: readonly (readonly number[])[], testPools: readonly QuestionPool[]): LrmJson {
+function lrmJson(trained: TrainedLrm, settings: RewardSettings, testMemberScores: readonly Float32Array[], testRewards: Float32Array, labels: boolean[], groups: readonly (readonly number[])[], testPools: readonly QuestionPool[]): LrmJson {
   const { members } = trained;
   // The ensemble's summary fields are those of its member with the larger weight (raw on a tie).
   const main = members.length === 1 || settings.rawWeight >= 0.5 ? members[0]! : members[1]!;
@@ -827,9 +834,9 @@ function lrmJson(trained: TrainedLrm, settings: RewardSettings, test: Trajectory
           ensemble: {
             raw_weight: settings.rawWeight,
             weight_candidates: settings.ensemble.all.map((w) => ({ raw_weight: w.rawWeight, beta: w.beta, validation_accuracy: w.expectedAccuracy })),
-            members: members.map((m) => ({
+            members: members.map((m, i) => ({
               input: m.input,
-              test_auroc: aurocOrNull(m.model.score(lrmView(test, m.input)), labels),
+              test_auroc: aurocOrNull(testMemberScores[i]!, labels),
               best_epoch: m.fit.bestEpoch,
               epochs_run: m.fit.history.length,
               stop_reason: m.fit.stopReason,
