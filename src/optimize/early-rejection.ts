@@ -7,12 +7,13 @@
  * have computed.
  *
  * The rule (`earlyRejectionSample`), for one question, given per-checkpoint thresholds
- * theta_1..theta_C, a number of survivors S and LTO's beta:
+ * theta_1..theta_C, a relative margin m, a number of survivors S and LTO's beta:
  *   1. take candidates in pool order (runs are i.i.d., so pool order is a random order);
  *   2. advance a candidate through the checkpoints c = 1..C that it reaches before finishing
  *      (a checkpoint whose cost is >= the run's full cost is not reached: the run finishes
- *      first and is never tested there); if its prefix reward r_c < theta_c it is rejected and
- *      costs the steps spent up to checkpoint c; otherwise it finishes (full cost, full reward);
+ *      first and is never tested there); if its prefix reward r_c < theta_c, or r_c is more than
+ *      m below the best prefix reward at c among the candidates drawn before it, it is rejected
+ *      and costs the steps spent up to checkpoint c; otherwise it finishes (full cost, full reward);
  *   3. stop once S candidates have finished, or when the pool is exhausted;
  *   4. if none finished, the rejected candidate with the highest last prefix reward is finished
  *      (its remaining steps are charged), so there is always an answer;
@@ -20,11 +21,17 @@
  *      full rewards; its output is the answer.
  * Thresholds are quantiles of prefix rewards on the validation split (`rejectionThresholds`:
  * theta_c = q-quantile of the validation runs' rewards at checkpoint c, among runs reaching it),
- * and (q, S) is chosen on validation (`chooseEarlyRejection`): the configuration with the fewest
+ * and (q, m, S) is chosen on validation (`chooseEarlyRejection`): the configuration with the fewest
  * latent steps that passes a one-sided paired non-inferiority test against LTO with every
  * candidate: its expected validation accuracy minus LTO's, less `standardErrors` standard errors
- * of that difference over questions, is at least -`tolerance`; never on test. With q = 0 nothing
- * is rejected and S = N gives back LTO exactly, so that configuration always passes.
+ * of that difference over questions, is at least -`tolerance`; never on test. With q = 0, m =
+ * Infinity nothing is rejected and S = N gives back LTO exactly, so that configuration always passes.
+ *
+ * Why a relative margin as well as thresholds: a threshold is the same for every question, so on a
+ * hard question, where every run's reward is low, it rejects the candidates LTO would have chosen
+ * from. Where LTO's beta is small it outputs the best-rewarded run, and what early rejection must
+ * keep is that run: a candidate whose prefix already trails the best prefix seen for the same
+ * question by a wide margin rarely ends up best, whatever the question's reward level.
  *
  * Why a test and not the point estimate: the grid holds dozens of configurations, and the
  * cheapest one whose validation accuracy happens to clear LTO's minus the tolerance is, more
@@ -67,6 +74,12 @@ export interface EarlyRejectionPool extends QuestionPool {
 export interface EarlyRejectionRule {
   /** theta_c per checkpoint: a candidate is rejected at c when its prefix reward is < theta_c. */
   readonly thresholds: readonly number[];
+  /**
+   * m: a candidate is also rejected at c when its prefix reward is more than m below the best
+   * prefix reward at c among the candidates drawn before it (in the units of the prefix rewards;
+   * the experiment gives logits, so that m is an odds ratio). Infinity or absent: no such test.
+   */
+  readonly margin?: number;
   /** S: stop drawing candidates once this many have finished. */
   readonly survivors: number;
   /** LTO's beta for the final choice among survivors. */
@@ -113,6 +126,7 @@ function checkRule(rule: EarlyRejectionRule, checkpoints: number, what: string):
   rule.thresholds.forEach((t, c) => {
     if (typeof t !== 'number' || Number.isNaN(t)) throw new Error(`${what}: thresholds[${c}] is ${t}; expected a number (-Infinity rejects nothing)`);
   });
+  if (rule.margin !== undefined && !(typeof rule.margin === 'number' && rule.margin >= 0)) throw new Error(`${what}: margin is ${rule.margin}; expected a number >= 0 (Infinity tests nothing)`);
   if (!Number.isInteger(rule.survivors) || rule.survivors < 1) throw new Error(`${what}: survivors (S) is ${rule.survivors}; expected an integer >= 1`);
   checkLtoParameters(rule.beta, 1, 1, what);
 }
@@ -128,13 +142,19 @@ function screen(pool: EarlyRejectionPool, rule: EarlyRejectionRule): Omit<EarlyR
   let bestRejected = -1;
   let bestRejectedReward = -Infinity;
   let bestRejectedCost = 0;
+  const margin = rule.margin ?? Infinity;
+  // The best prefix reward seen at each checkpoint so far (among candidates that reached it).
+  const bestSeen = new Array<number>(rule.thresholds.length).fill(-Infinity);
   for (let i = 0; i < n && finished.length < rule.survivors; i++) {
     candidates++;
     const full = pool.latentSteps[i]!;
     let stoppedAt = -1;
     for (let c = 0; c < rule.thresholds.length; c++) {
       if (costs[c]![i]! >= full) break;
-      if (rewards[c]![i]! < rule.thresholds[c]!) {
+      const r = rewards[c]![i]!;
+      const trails = r < bestSeen[c]! - margin;
+      if (r > bestSeen[c]!) bestSeen[c] = r;
+      if (r < rule.thresholds[c]! || trails) {
         stoppedAt = c;
         break;
       }
@@ -272,6 +292,8 @@ export function evaluateEarlyRejection(pools: readonly EarlyRejectionPool[], rul
 
 export interface EarlyRejectionGridPoint {
   readonly quantile: number;
+  /** The relative margin m (Infinity: none). */
+  readonly margin: number;
   readonly survivors: number;
   readonly thresholds: readonly number[];
   /** Expected accuracy and mean latent steps per question on the pools the choice was made on. */
@@ -287,6 +309,8 @@ export interface EarlyRejectionGridPoint {
 export interface EarlyRejectionChoiceOptions {
   readonly beta: number;
   readonly quantiles: readonly number[];
+  /** Relative margins m tried (default [Infinity]: thresholds only). */
+  readonly margins?: readonly number[];
   readonly survivors: readonly number[];
   /** Accuracy the rule may lose against LTO (default 0.01). */
   readonly tolerance?: number;
@@ -315,6 +339,7 @@ function ltoRule(pools: readonly EarlyRejectionPool[], beta: number): EarlyRejec
 function checkChoiceOptions(options: EarlyRejectionChoiceOptions, what: string): { tolerance: number; standardErrors: number } {
   if (!Array.isArray(options.quantiles) || options.quantiles.length === 0) throw new Error(`${what}: quantiles is empty; expected at least one quantile in [0, 1]`);
   if (!Array.isArray(options.survivors) || options.survivors.length === 0) throw new Error(`${what}: survivors is empty; expected at least one S >= 1`);
+  if (options.margins !== undefined && (!Array.isArray(options.margins) || options.margins.length === 0)) throw new Error(`${what}: margins is empty; expected at least one margin >= 0 (Infinity: none)`);
   const tolerance = options.tolerance ?? DEFAULT_EARLY_REJECTION_TOLERANCE;
   if (!(tolerance >= 0) || !Number.isFinite(tolerance)) throw new Error(`${what}: tolerance is ${tolerance}; expected a finite number >= 0`);
   const standardErrors = options.standardErrors ?? DEFAULT_EARLY_REJECTION_STANDARD_ERRORS;
@@ -335,8 +360,8 @@ function pairedDifference(a: Float64Array, b: Float64Array): { difference: numbe
 }
 
 /**
- * Chooses (q, S) on validation pools: among every quantile x survivors pair, the one with the
- * fewest mean latent steps whose paired lower bound (accuracy minus LTO's, less `standardErrors`
+ * Chooses (q, m, S) on validation pools: among every quantile x margin x survivors setting, the
+ * one with the fewest mean latent steps whose paired lower bound (accuracy minus LTO's, less `standardErrors`
  * standard errors) is at least -`tolerance` (ties: higher accuracy, then earlier in the grid); if
  * none qualifies, the most accurate.
  */
@@ -351,12 +376,14 @@ export function chooseEarlyRejection(validationPools: readonly EarlyRejectionPoo
   const grid: EarlyRejectionGridPoint[] = [];
   for (const quantile of options.quantiles) {
     const thresholds = rejectionThresholds(validationPools, quantile);
-    for (const survivors of options.survivors) {
-      const rule = { thresholds, survivors, beta: options.beta };
-      checkRule(rule, checkpoints, 'chooseEarlyRejection');
-      const e = expectedPerQuestion(validationPools, rule);
-      const d = pairedDifference(e.accuracy, lto.accuracy);
-      grid.push({ quantile, survivors, thresholds, accuracy: mean(e.accuracy), latentSteps: mean(e.latentSteps), ...d, lowerBound: d.difference - standardErrors * d.standardError });
+    for (const margin of options.margins ?? [Infinity]) {
+      for (const survivors of options.survivors) {
+        const rule = { thresholds, margin, survivors, beta: options.beta };
+        checkRule(rule, checkpoints, 'chooseEarlyRejection');
+        const e = expectedPerQuestion(validationPools, rule);
+        const d = pairedDifference(e.accuracy, lto.accuracy);
+        grid.push({ quantile, margin, survivors, thresholds, accuracy: mean(e.accuracy), latentSteps: mean(e.latentSteps), ...d, lowerBound: d.difference - standardErrors * d.standardError });
+      }
     }
   }
   const qualifying = grid.filter((g) => g.lowerBound >= -tolerance - 1e-12);
@@ -379,7 +406,7 @@ export interface HeldOutEarlyRejection {
 
 /**
  * The selection rule judged on validation alone: `splits` times, the questions are shuffled into
- * two halves; (q, S) and its thresholds are chosen on one half (`chooseEarlyRejection` with these
+ * two halves; (q, m, S) and its thresholds are chosen on one half (`chooseEarlyRejection` with these
  * options) and the expected accuracy and cost of that setting and of LTO are measured on the
  * other. Each half has half the questions, so the rule works here with more noise than on the
  * full split: the check is, if anything, harsher than what the rule faces in use.
@@ -400,7 +427,7 @@ export function heldOutEarlyRejection(validationPools: readonly EarlyRejectionPo
     const chooseOn = order.slice(0, half).map((q) => validationPools[q]!);
     const measureOn = order.slice(half).map((q) => validationPools[q]!);
     const chosen = chooseEarlyRejection(chooseOn, options).chosen;
-    const early = expectedEarlyRejection(measureOn, { thresholds: chosen.thresholds, survivors: chosen.survivors, beta: options.beta });
+    const early = expectedEarlyRejection(measureOn, { thresholds: chosen.thresholds, margin: chosen.margin, survivors: chosen.survivors, beta: options.beta });
     const lto = expectedEarlyRejection(measureOn, everything);
     const d = early.accuracy - lto.accuracy;
     difference += d;

@@ -43,6 +43,7 @@ import { trainOrLoadRewardModel } from '../reward/cached-reward-model.js';
 import type { FitProgress, FitResult } from '../reward/fit.js';
 import { chainOfEmbedding } from '../analysis/chain-of-embedding.js';
 import { rocAuc, withinGroupAuc } from '../stats/roc.js';
+import { logit } from '../stats/logit.js';
 import { bootstrapInterval, pairedBootstrapPValue, type Interval } from '../stats/bootstrap.js';
 import { deriveSeed, type Seed } from '../tensor/random.js';
 import { selectRuns, type TrajectoryArray } from '../tensor/trajectory-array.js';
@@ -83,6 +84,8 @@ export interface EarlyRejectionSettings {
   readonly states?: readonly number[];
   /** Quantiles q tried for the thresholds (default 0, 0.1, ..., 0.7). */
   readonly quantiles?: readonly number[];
+  /** Relative margins m tried, in logits of the prefix reward (default EARLY_REJECTION_MARGINS). */
+  readonly margins?: readonly number[];
   /** Survivor counts S tried (default round(N x {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1})). */
   readonly survivors?: readonly number[];
   /** Accuracy LTO may lose (default 0.01). */
@@ -138,6 +141,9 @@ export interface ExperimentOptions {
 }
 
 export const DEFAULT_BETAS: readonly number[] = [1e-4, 1e-3, 1e-2, 1e-1, 1];
+
+/** Relative margins tried by early rejection, in logits of the prefix reward (Infinity: thresholds only). */
+export const EARLY_REJECTION_MARGINS: readonly number[] = [Infinity, 4, 2, 1, 0.5];
 
 /** Selection rules compared in early rejection's held-out check (standard errors; 0 is the point-estimate rule). */
 const HELD_OUT_STANDARD_ERRORS: readonly number[] = [0, 1, 1.645, 2.326];
@@ -215,7 +221,8 @@ export interface EarlyRejectionJson {
   readonly realisable: boolean;
   /** Token counts (tokens mode) or prefix lengths in states (steps mode). */
   readonly checkpoints: readonly number[];
-  readonly chosen: { readonly quantile: number; readonly survivors: number; readonly thresholds: readonly (number | null)[] };
+  /** Thresholds and margin in logits of the prefix reward; null: none. */
+  readonly chosen: { readonly quantile: number; readonly margin: number | null; readonly survivors: number; readonly thresholds: readonly (number | null)[] };
   /** The selection rule: cheapest setting whose validation difference minus standard_errors x its SE is >= -tolerance. */
   readonly selection: { readonly tolerance: number; readonly standard_errors: number };
   readonly validation: {
@@ -234,7 +241,7 @@ export interface EarlyRejectionJson {
   readonly test: MethodJson & { readonly lto_accuracy: number; readonly lto_latent_steps: number; readonly step_fraction: number; readonly candidates: number; readonly rejected: number; readonly fallbacks: number };
   /** lto_early minus lto on test, paired over questions. */
   readonly versus_lto: ComparisonJson;
-  readonly grid: readonly { readonly quantile: number; readonly survivors: number; readonly validation_accuracy: number; readonly validation_latent_steps: number; readonly test_accuracy: number; readonly test_latent_steps: number }[];
+  readonly grid: readonly { readonly quantile: number; readonly margin: number | null; readonly survivors: number; readonly validation_accuracy: number; readonly validation_latent_steps: number; readonly test_accuracy: number; readonly test_latent_steps: number }[];
 }
 
 export interface DomainResult {
@@ -525,22 +532,27 @@ function defaultStates(states: number): number[] {
   return [...new Set([Math.floor(states / 4), Math.floor(states / 2)])].filter((s) => s >= 2 && s < states);
 }
 
-/** Per-run prefix rewards and costs at each checkpoint (indexed like the set). */
-function checkpointData(score: Scorer, set: TrajectorySet, mode: 'tokens' | 'steps', checkpoints: readonly number[], prefixes: TokenPrefixes | undefined): { rewards: Float32Array[]; costs: Float64Array[] } {
+/**
+ * Per-run prefix rewards and costs at each checkpoint (indexed like the set). The rewards are
+ * logits, so that a relative margin is the same odds ratio at every reward level (thresholds, as
+ * quantiles, do not depend on the scale).
+ */
+function checkpointData(score: Scorer, set: TrajectorySet, mode: 'tokens' | 'steps', checkpoints: readonly number[], prefixes: TokenPrefixes | undefined): { rewards: Float64Array[]; costs: Float64Array[] } {
+  const logits = (rewards: Float32Array): Float64Array => Float64Array.from(rewards, logit);
   if (mode === 'steps') {
     return {
-      rewards: checkpoints.map((s) => score(set, { steps: s })),
+      rewards: checkpoints.map((s) => logits(score(set, { steps: s }))),
       costs: checkpoints.map((s) => Float64Array.from(set.runs, (r) => r.tokens * s)),
     };
   }
   const p = prefixes!;
   return {
-    rewards: p.trajectories.map((t) => score(set, { trajectories: t })),
+    rewards: p.trajectories.map((t) => logits(score(set, { trajectories: t }))),
     costs: p.tokens.map((k) => Float64Array.from(set.runs, (r) => Math.min(k, r.tokens) * set.states)),
   };
 }
 
-function earlyPools(pools: readonly QuestionPool[], groups: readonly number[][], data: { rewards: Float32Array[]; costs: Float64Array[] }): EarlyRejectionPool[] {
+function earlyPools(pools: readonly QuestionPool[], groups: readonly number[][], data: { rewards: Float64Array[]; costs: Float64Array[] }): EarlyRejectionPool[] {
   return pools.map((pool, q) => ({
     ...pool,
     latentSteps: pool.latentSteps!,
@@ -754,16 +766,17 @@ function earlyRejection(
     for (const s of checkpoints) if (!Number.isInteger(s) || s < 1 || s >= states) throw new Error(`runExperiment: earlyRejection.states has ${s}; expected integers in 1..${states - 1} (a prefix shorter than the trajectory)`);
   }
   const quantiles = settings.quantiles ?? [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7];
+  const margins = settings.margins ?? EARLY_REJECTION_MARGINS;
   const survivors = settings.survivors ?? [...new Set([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1].map((f) => Math.max(1, Math.round(runs * f))))];
   const validation = earlyPools(validationPools, validationGroups, checkpointData(score, d.validation, mode, checkpoints, d.tokenPrefixes?.validation));
   const test = earlyPools(testPools, testGroups, checkpointData(score, d.test, mode, checkpoints, d.tokenPrefixes?.test));
-  const selection = { beta, quantiles, survivors, tolerance: settings.tolerance ?? DEFAULT_EARLY_REJECTION_TOLERANCE, standardErrors: settings.standardErrors ?? DEFAULT_EARLY_REJECTION_STANDARD_ERRORS };
+  const selection = { beta, quantiles, margins, survivors, tolerance: settings.tolerance ?? DEFAULT_EARLY_REJECTION_TOLERANCE, standardErrors: settings.standardErrors ?? DEFAULT_EARLY_REJECTION_STANDARD_ERRORS };
   const choice = chooseEarlyRejection(validation, selection);
   const heldOut = [...new Set([...HELD_OUT_STANDARD_ERRORS, selection.standardErrors])].sort((a, b) => a - b).map((standardErrors) => {
     const h = heldOutEarlyRejection(validation, { ...selection, standardErrors, splits: settings.heldOutSplits, seed: deriveSeed(evalSeed, 'held-out') });
     return { standard_errors: standardErrors, splits: h.splits, difference: h.difference, within_tolerance: h.withinTolerance, step_fraction: h.stepFraction };
   });
-  const rule = { thresholds: choice.chosen.thresholds, survivors: choice.chosen.survivors, beta };
+  const rule = { thresholds: choice.chosen.thresholds, margin: choice.chosen.margin, survivors: choice.chosen.survivors, beta };
   const result = evaluateEarlyRejection(test, rule, { seed: evalSeed, bootstrap });
   const lto = e.methods.lto!;
   const difference = bootstrapInterval(test.length, (idx) => {
@@ -772,8 +785,8 @@ function earlyRejection(
     return sum / idx.length;
   }, bootstrap);
   const grid = choice.grid.map((g) => {
-    const t = evaluateEarlyRejection(test, { thresholds: g.thresholds, survivors: g.survivors, beta }, { seed: evalSeed, bootstrap: { samples: 1 } });
-    return { quantile: g.quantile, survivors: g.survivors, validation_accuracy: g.accuracy, validation_latent_steps: g.latentSteps, test_accuracy: t.accuracy, test_latent_steps: t.latentSteps };
+    const t = evaluateEarlyRejection(test, { thresholds: g.thresholds, margin: g.margin, survivors: g.survivors, beta }, { seed: evalSeed, bootstrap: { samples: 1 } });
+    return { quantile: g.quantile, margin: finiteOrNull(g.margin), survivors: g.survivors, validation_accuracy: g.accuracy, validation_latent_steps: g.latentSteps, test_accuracy: t.accuracy, test_latent_steps: t.latentSteps };
   });
   const method = methodJson(result);
   return {
@@ -782,7 +795,7 @@ function earlyRejection(
       prefix: mode,
       realisable: mode === 'tokens',
       checkpoints,
-      chosen: { quantile: choice.chosen.quantile, survivors: choice.chosen.survivors, thresholds: choice.chosen.thresholds.map(finiteOrNull) },
+      chosen: { quantile: choice.chosen.quantile, margin: finiteOrNull(choice.chosen.margin), survivors: choice.chosen.survivors, thresholds: choice.chosen.thresholds.map(finiteOrNull) },
       selection: { tolerance: selection.tolerance, standard_errors: selection.standardErrors },
       validation: {
         accuracy: choice.chosen.accuracy,

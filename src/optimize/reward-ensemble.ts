@@ -12,18 +12,12 @@
  * The ensemble's reward is sigmoid(w logit(raw) + (1 - w) logit(centred)), a weighted product of
  * the two models' odds, with the raw weight w chosen together with LTO's beta on validation.
  */
+import { logit } from '../stats/logit.js';
 import type { QuestionPool } from './candidate-pool.js';
 import { chooseBeta } from './sweeps.js';
 
 /** Raw weights tried on validation (0 = the centred LRM alone, 1 = the raw LRM alone). */
 export const ENSEMBLE_RAW_WEIGHTS: readonly number[] = [0, 0.25, 0.5, 0.75, 1];
-
-/** Probabilities are clipped to [1e-7, 1 - 1e-7] before the logit, so that a saturated score stays finite. */
-const CLIP = 1e-7;
-
-function logit(p: number): number {
-  return Math.log(Math.max(p, CLIP) / Math.max(1 - p, CLIP));
-}
 
 /** sigmoid(w logit(raw[i]) + (1 - w) logit(centred[i])) for every run i. */
 export function mixRewards(raw: ArrayLike<number>, centred: ArrayLike<number>, rawWeight: number): Float32Array {

@@ -47,6 +47,27 @@ test('the rule draws in pool order, stops low prefixes, charges partial and full
   assert.deepEqual({ ...r }, { latentSteps: 3 + 10 + 3 + 6, candidates: 4, rejected: 3, finished: [1], fallback: false, run: 1, correct: true });
 });
 
+test('a relative margin also stops a candidate whose prefix trails the best one drawn before it', () => {
+  // Run 2's prefix (0.2) is more than 0.5 below run 1's (0.9); runs 0 and 3 are not.
+  const r = earlyRejectionSample(POOL, { thresholds: [-Infinity], margin: 0.5, survivors: 4, beta: 1e-6 }, 1);
+  assert.deepEqual({ ...r }, { latentSteps: 10 + 10 + 3 + 10, candidates: 4, rejected: 1, finished: [0, 1, 3], fallback: false, run: 1, correct: true });
+  // The first candidate has nothing to trail; margin 0 keeps only new bests (run 3's 0.8 < 0.9 is stopped).
+  const zero = earlyRejectionSample(POOL, { thresholds: [-Infinity], margin: 0, survivors: 4, beta: 1e-6 }, 1);
+  assert.deepEqual(zero.finished, [0, 1]);
+  // A candidate stopped at a later checkpoint still sets the best at the checkpoints it passed:
+  // run 0 passes checkpoint 0 with 0.9 and is stopped at checkpoint 1 (0.1 < 0.5); run 1 (0.5) then trails it at checkpoint 0.
+  const raised: EarlyRejectionPool = { ...POOL, checkpoints: { rewards: [[0.9, 0.5, 0.95, 0.6], [0.1, 0.9, 0.9, 0.9]], costs: [[3, 3, 3, 3], [6, 6, 6, 6]] } };
+  const s = earlyRejectionSample(raised, { thresholds: [-Infinity, 0.5], margin: 0.3, survivors: 4, beta: 1e-6 }, 1);
+  assert.deepEqual({ ...s }, { latentSteps: 6 + 3 + 10 + 3, candidates: 4, rejected: 3, finished: [2], fallback: false, run: 2, correct: false });
+  // An infinite margin, or none, tests nothing.
+  const pools = randomPools(40, 8, 9, true);
+  for (const thresholds of [[-Infinity, -Infinity], rejectionThresholds(pools, 0.3)]) {
+    const plain = evaluateEarlyRejection(pools, { thresholds, survivors: 5, beta: 0.01 }, { seed: 2, bootstrap: { samples: 10 } });
+    const infinite = evaluateEarlyRejection(pools, { thresholds, margin: Infinity, survivors: 5, beta: 0.01 }, { seed: 2, bootstrap: { samples: 10 } });
+    assert.deepEqual([infinite.selected, infinite.latentSteps, infinite.rejected], [plain.selected, plain.latentSteps, plain.rejected]);
+  }
+});
+
 function randomPools(questions: number, runs: number, seed: number, informative: boolean): EarlyRejectionPool[] {
   const rng = new Rng(seed);
   return Array.from({ length: questions }, () => {
@@ -98,6 +119,11 @@ test('the choice on validation: informative prefixes save steps at LTO accuracy;
   assert.ok(Math.abs(lto.accuracy - c.reference.accuracy) < 1e-12 && lto.latentSteps === c.reference.latentSteps);
   // Deterministic, and only the pools given are used.
   assert.deepEqual(chooseEarlyRejection(validation, options), c);
+  // Margins multiply the grid; with m = Infinity in it, the choice is never costlier than with thresholds alone.
+  const withMargins = chooseEarlyRejection(validation, { ...options, margins: [Infinity, 2, 0.2] });
+  assert.equal(withMargins.grid.length, 48);
+  assert.deepEqual(withMargins.grid.filter((g) => g.margin === Infinity).map((g) => [g.accuracy, g.latentSteps]), c.grid.map((g) => [g.accuracy, g.latentSteps]));
+  assert.ok(withMargins.chosen.latentSteps <= c.chosen.latentSteps && withMargins.chosen.lowerBound >= -0.01 - 1e-12);
   // With tolerance 0, (q = 0, S = N) always qualifies, so the choice is never below LTO on validation.
   const strict = chooseEarlyRejection(randomPools(200, 10, 3, false), { ...options, tolerance: 0 });
   assert.ok(strict.chosen.accuracy >= strict.reference.accuracy - 1e-12);
@@ -185,6 +211,9 @@ test('bad input is named', () => {
   assert.throws(() => earlyRejectionSample(POOL, { ...rule, survivors: 0 }, 0), /survivors \(S\) is 0; expected an integer >= 1/);
   assert.throws(() => earlyRejectionSample(POOL, { ...rule, beta: 0 }, 0), /beta is 0; expected a number > 0/);
   assert.throws(() => earlyRejectionSample(POOL, { ...rule, thresholds: [NaN] }, 0), /thresholds\[0\] is NaN/);
+  assert.throws(() => earlyRejectionSample(POOL, { ...rule, margin: -1 }, 0), /margin is -1; expected a number >= 0/);
+  assert.throws(() => earlyRejectionSample(POOL, { ...rule, margin: NaN }, 0), /margin is NaN/);
+  assert.throws(() => chooseEarlyRejection([POOL], { beta: 1, quantiles: [0], margins: [], survivors: [1] }), /margins is empty/);
   assert.throws(() => rejectionThresholds([POOL], 1.5), /quantile is 1\.5; expected a number in \[0, 1\]/);
   assert.throws(() => rejectionThresholds([], 0.5), /pools is empty/);
   assert.throws(() => chooseEarlyRejection([POOL, { ...POOL, checkpoints: { rewards: [], costs: [] } }], { beta: 1, quantiles: [0], survivors: [1] }), /pools\[1\] has 0 checkpoints but pools\[0\] has 1/);

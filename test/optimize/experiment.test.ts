@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/tensor/backend.js';
-import { runExperiment, evenlySpaced, type DomainSets, type ExperimentOptions, type ExperimentResult } from '../../src/optimize/experiment.js';
+import { runExperiment, evenlySpaced, EARLY_REJECTION_MARGINS, type DomainSets, type ExperimentOptions, type ExperimentResult } from '../../src/optimize/experiment.js';
 import { tokenPrefixTrajectories } from '../../src/optimize/early-rejection.js';
 import { TrajectorySet } from '../../src/thoughts/trajectory-set.js';
 import { syntheticSet } from './synthetic-sets.js';
@@ -104,7 +104,9 @@ test('early rejection: token prefixes by default, chosen on validation, reported
     assert.equal(e.prefix, 'tokens');
     assert.equal(e.realisable, true);
     assert.deepEqual(e.checkpoints, [1, 2, 4]);
-    assert.equal(e.grid.length, 9);
+    // Every quantile x relative margin x survivors setting; margins in logits, null for none.
+    assert.equal(e.grid.length, 3 * EARLY_REJECTION_MARGINS.length * 3);
+    assert.deepEqual([...new Set(e.grid.map((g) => g.margin))], EARLY_REJECTION_MARGINS.map((m) => (Number.isFinite(m) ? m : null)));
     assert.equal(e.test.accuracy, d.methods.lto_early!.accuracy);
     assert.equal(e.test.latent_steps, d.methods.lto_early!.latent_steps);
     assert.equal(e.test.lto_latent_steps, d.methods.lto!.latent_steps);
@@ -118,7 +120,7 @@ test('early rejection: token prefixes by default, chosen on validation, reported
     assert.deepEqual(e.held_out.map((h) => h.standard_errors), [0, 1, 1.645, 2.326]);
     for (const h of e.held_out) assert.ok(h.splits === 50 && h.within_tolerance >= 0 && h.within_tolerance <= 1 && h.step_fraction > 0 && h.step_fraction <= 1 + 1e-12, JSON.stringify(h));
     // The chosen configuration's grid entry carries the same test numbers.
-    const g = e.grid.find((x) => x.quantile === e.chosen.quantile && x.survivors === e.chosen.survivors)!;
+    const g = e.grid.find((x) => x.quantile === e.chosen.quantile && x.margin === e.chosen.margin && x.survivors === e.chosen.survivors)!;
     assert.equal(g.test_accuracy, e.test.accuracy);
     assert.equal(g.test_latent_steps, e.test.latent_steps);
   }
