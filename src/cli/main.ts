@@ -98,6 +98,7 @@ async function run(argv: string[]): Promise<number> {
       betas: { type: 'string' },
       depths: { type: 'string' },
       'no-cross-domain': { type: 'boolean' },
+      'prefix-lrm': { type: 'boolean' },
       'train-questions': { type: 'string' },
       'train-runs': { type: 'string' },
       'validation-questions': { type: 'string' },
@@ -222,7 +223,7 @@ async function run(argv: string[]): Promise<number> {
       numbers['lr'] = numberOption(values.lr, 'lr', false);
       numbers['temperature'] = numberOption(values.temperature, 'temperature', false);
       numbers['ranking-weight'] = numberOption(values['ranking-weight'], 'ranking-weight', false);
-      return runOptimize({ record: values.record, model: values.model, sets: values.sets, tasks: values.tasks, domain: values.domain, noiseType: values['noise-type'], lrm: values.lrm, lrmInput: values['lrm-input'], earlyPrefix: values['early-prefix'], betas: values.betas, tokenCheckpoints: values['token-checkpoints'], depths: values.depths, crossDomain: !values['no-cross-domain'], numbers });
+      return runOptimize({ record: values.record, model: values.model, sets: values.sets, tasks: values.tasks, domain: values.domain, noiseType: values['noise-type'], lrm: values.lrm, lrmInput: values['lrm-input'], earlyPrefix: values['early-prefix'], betas: values.betas, tokenCheckpoints: values['token-checkpoints'], depths: values.depths, crossDomain: !values['no-cross-domain'], prefixLrm: values['prefix-lrm'] === true, numbers });
     }
     default:
       throw new UsageError(`unknown command "${command}"`);

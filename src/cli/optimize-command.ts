@@ -12,8 +12,10 @@
  * settings or another model is an error (use another --sets folder), a part of other questions is
  * resampled. With `--early-prefix tokens` (the default) the validation and test parts also keep,
  * per token checkpoint k (--token-checkpoints, default 2,4,8), every run's latents mean-pooled
- * over its first k tokens (token-prefixes.safetensors), for realisable early rejection; the
- * per-token latents themselves are not stored. Trained LRMs are cached under {sets}/lrm (keyed on
+ * over its first k tokens (token-prefixes.safetensors), for realisable early rejection; with
+ * `--prefix-lrm` so do the train parts, for the LRM that gives early rejection its prefix rewards
+ * (train parts stored without them are sampled again: the same runs). The per-token latents
+ * themselves are not stored. Trained LRMs are cached under {sets}/lrm (keyed on
  * their training data and options), so a re-run on the same sets loads them instead of training.
  */
 import { existsSync, promises as fsp } from 'node:fs';
@@ -38,7 +40,7 @@ import type { GenerationPool } from '../model/generation-pool.js';
 
 export const OPTIMIZE_USAGE = `  lto optimize [--model DIR] [--sets DIR] [--domain D] [--runs N] [--steps T] [--seed S] [--noise X] [--noise-type T] [--init-scale X]
       [--train-questions N] [--train-runs N] [--validation-questions N] [--test-questions N] [--max-new-tokens N]
-      [--lrm transformer|probe] [--lrm-input question-centred|raw|raw-and-centred|ensemble] [--epochs N] [--lr X] [--ranking-weight X] [--betas B,B,..] [--early-prefix tokens|steps] [--token-checkpoints K,K,..]
+      [--lrm transformer|probe] [--lrm-input question-centred|raw|raw-and-centred|ensemble] [--epochs N] [--lr X] [--ranking-weight X] [--betas B,B,..] [--early-prefix tokens|steps] [--token-checkpoints K,K,..] [--prefix-lrm]
       [--depths T,T,..] [--no-cross-domain] [--tasks DIR] [--workers N] [--record NAME,NAME,..] [--temperature X] --json
                                       LRM and LTO on every domain's test split (N runs, beta chosen on validation):
                                       every method with bootstrap CIs, early rejection, sweeps over N, beta and steps,
@@ -51,7 +53,9 @@ export const OPTIMIZE_USAGE = `  lto optimize [--model DIR] [--sets DIR] [--doma
                                       (the paper) instead of centred on each question's mean (the default);
                                       --lrm-input ensemble trains both and mixes their logits with a raw weight chosen
                                       with beta on validation;
-                                      --ranking-weight X adds a within-question ranking term to the LRM's loss (default 0)`;
+                                      --ranking-weight X adds a within-question ranking term to the LRM's loss (default 0);
+                                      --prefix-lrm also keeps the train parts' token prefixes and trains a second LRM on
+                                      them, which gives early rejection its prefix rewards`;
 
 export interface OptimizeArgs {
   readonly model?: string;
@@ -71,6 +75,8 @@ export interface OptimizeArgs {
   readonly depths?: string;
   /** false with --no-cross-domain. */
   readonly crossDomain?: boolean;
+  /** --prefix-lrm: early rejection's prefix rewards from an LRM trained on the train split's token prefixes. */
+  readonly prefixLrm?: boolean;
   /** --record: comma-separated state names making up a trajectory (default: per-layer states for a standard model). */
   readonly record?: string;
   /** runs, steps, seed, train-questions, train-runs, validation-questions, test-questions, max-new-tokens, epochs, workers (integers); noise, init-scale, lr (numbers). */
@@ -216,6 +222,7 @@ export async function runOptimize(args: OptimizeArgs): Promise<number> {
   if (!LRM_INPUTS.includes(lrmInput)) throw new UsageError(`--lrm-input must be one of ${LRM_INPUTS.join(', ')}, got "${lrmInput}"`);
   const earlyPrefix = args.earlyPrefix ?? 'tokens';
   if (earlyPrefix !== 'tokens' && earlyPrefix !== 'steps') throw new UsageError(`--early-prefix must be tokens or steps, got "${earlyPrefix}"`);
+  if (args.prefixLrm && earlyPrefix !== 'tokens') throw new UsageError('--prefix-lrm trains on token prefixes; it needs --early-prefix tokens (the default)');
   const runs = positive(n['runs'], 'runs', 20);
   const trainRuns = positive(n['train-runs'], 'train-runs', runs);
   const trainQuestions = positive(n['train-questions'], 'train-questions', DEFAULT_TRAIN_QUESTIONS);
@@ -263,7 +270,8 @@ export async function runOptimize(args: OptimizeArgs): Promise<number> {
         return limit === undefined ? items : items.slice(0, limit);
       };
       const tokens = earlyPrefix === 'tokens' ? tokenCheckpoints : undefined;
-      const train = await loadOrSampleSplit(ctx, { split: 'train', items: await read('train', trainQuestions), runs: trainRuns, steps }, join(setsDir, domain, `train-T${steps}`), perPart);
+      const trainTokens = args.prefixLrm ? tokens : undefined;
+      const train = await loadOrSampleSplit(ctx, { split: 'train', items: await read('train', trainQuestions), runs: trainRuns, steps, ...(trainTokens ? { tokenCheckpoints: trainTokens } : {}) }, join(setsDir, domain, `train-T${steps}`), perPart);
       const testItems = await read('test', testQuestions);
       const validation = await loadOrSampleSplit(ctx, { split: 'validation', items: await read('validation', validationQuestions), runs, steps, ...(tokens ? { tokenCheckpoints: tokens } : {}) }, join(setsDir, domain, `validation-T${steps}`), perPart);
       const test = await loadOrSampleSplit(ctx, { split: 'test', items: testItems, runs, steps, ...(tokens ? { tokenCheckpoints: tokens } : {}) }, join(setsDir, domain, `test-T${steps}`), perPart);
@@ -277,7 +285,7 @@ export async function runOptimize(args: OptimizeArgs): Promise<number> {
         train: train.set,
         validation: validation.set,
         test: test.set,
-        ...(tokens ? { tokenPrefixes: { validation: validation.prefixes!, test: test.prefixes! } } : {}),
+        ...(tokens ? { tokenPrefixes: { validation: validation.prefixes!, test: test.prefixes!, ...(trainTokens ? { train: train.prefixes! } : {}) } } : {}),
         ...(depthTests.length > 0 ? { depthTests } : {}),
       });
     }
@@ -289,6 +297,7 @@ export async function runOptimize(args: OptimizeArgs): Promise<number> {
       lrm: { model: { kind: lrmKind }, epochs, learningRate, ...(rankingWeight > 0 ? { rankingWeight } : {}) },
       lrmInput,
       earlyRejection: { prefix: earlyPrefix },
+      ...(args.prefixLrm ? { prefixLrm: true } : {}),
       // Keyed on the trajectories, labels and options: a re-run on the same sets loads the LRMs.
       lrmCacheDir: join(setsDir, LRM_CACHE_DIR),
       ...(args.crossDomain === false ? { crossDomain: false } : {}),

@@ -19,11 +19,20 @@
  *      (its remaining steps are charged), so there is always an answer;
  *   5. run LTO's acceptance-rejection sampler (same beta, M = 1) over the finished candidates'
  *      full rewards; its output is the answer.
+ * The batch rule (`keep` = k_1..k_C, successive halving) starts every candidate at once, as a
+ * sampler running its N candidates as one batch does: at checkpoint c the candidates still running
+ * that reach it are compared with each other; those below theta_c, or more than m below the best
+ * of them, stop, and of the rest only the k_c with the highest prefix rewards go on; LTO then
+ * chooses among those that finish (the fallback is the same). Where the sequential rule can only
+ * compare a candidate with those drawn before it, this one compares it with all of them, and it
+ * keeps from every question the candidates whose prefixes look best, which is what a near-argmax
+ * LTO needs.
+ *
  * Thresholds are quantiles of prefix rewards on the validation split (`rejectionThresholds`:
  * theta_c = q-quantile of the validation runs' rewards at checkpoint c, among runs reaching it),
- * and (q, m, S) is chosen on validation (`chooseEarlyRejection`): the configuration with the fewest
- * latent steps that passes a one-sided paired non-inferiority test against LTO with every
- * candidate: its expected validation accuracy minus LTO's, less `standardErrors` standard errors
+ * and (q, m, S), or (q, m, k) for the batch rule, is chosen on validation (`chooseEarlyRejection`):
+ * the configuration with the fewest latent steps that passes a one-sided paired non-inferiority
+ * test against LTO with every candidate: its expected validation accuracy minus LTO's, less `standardErrors` standard errors
  * of that difference over questions, is at least -`tolerance`; never on test. With q = 0, m =
  * Infinity nothing is rejected and S = N gives back LTO exactly, so that configuration always passes.
  *
@@ -40,6 +49,14 @@
  * 1.2 to 3.6 points below LTO on the test split. `heldOutEarlyRejection` measures a selection
  * rule on validation alone (choose on a random half of the questions, measure on the other
  * half, many times), which is how this one was judged.
+ *
+ * Rewards that depend on the other candidates (an LRM that reads trajectories centred on their
+ * question's runs) cannot be computed once for the whole pool: a sampler that stops candidates
+ * does not have the stopped ones' later latents. Pools may carry running rewards
+ * (`RunningRewards`), computed from exactly what the rule's sampler has at each point; the rule
+ * then uses them for every prefix reward and for the final choice. Measured on the embedded model
+ * (math, centred LRM): the batch rule chosen with rewards centred on all 20 candidates lost 0.2
+ * points on test with those rewards and 1.6 points with the running ones.
  *
  * What a checkpoint is stays with the caller (see experiment.ts): the first k generated tokens
  * with all their recurrence steps (realisable during autoregressive sampling), or the first t + 1
@@ -69,6 +86,12 @@ export interface PrefixCheckpoints {
 export interface EarlyRejectionPool extends QuestionPool {
   readonly latentSteps: ArrayLike<number>;
   readonly checkpoints: PrefixCheckpoints;
+  /**
+   * Rewards that depend on the candidates the sampler has (a centred LRM): when present, every
+   * rule on this pool takes its prefix rewards and the final rewards from it instead of
+   * `checkpoints.rewards` and `rewards` (see RunningRewards).
+   */
+  readonly running?: RunningRewards;
 }
 
 export interface EarlyRejectionRule {
@@ -84,6 +107,14 @@ export interface EarlyRejectionRule {
   readonly survivors: number;
   /** LTO's beta for the final choice among survivors. */
   readonly beta: number;
+  /**
+   * k_1..k_C: the batch rule (successive halving) instead of drawing candidates one by one. Every
+   * candidate of the pool starts at once; at checkpoint c the candidates still running that reach
+   * it are compared with each other: those below theta_c or more than m below the best of them
+   * stop, and of the rest only the k_c with the highest prefix rewards go on. S is then unused
+   * (every candidate is drawn). Absent: the sequential rule.
+   */
+  readonly keep?: readonly number[];
 }
 
 export interface EarlyRejectionOutcome {
@@ -100,6 +131,22 @@ export interface EarlyRejectionOutcome {
   readonly finished: readonly number[];
   /** Whether every candidate was rejected and the best rejected one was finished. */
   readonly fallback: boolean;
+}
+
+/**
+ * Rewards that depend on which candidates are still running, as those of an LRM that reads each
+ * trajectory centred on its question's candidates: `rewards(c, runs)` gives, for the pool indices
+ * `runs`, their prefix rewards at checkpoint c (c < C), or their full rewards (c = C), computed
+ * from those runs only. With them a rule computes exactly what its sampler has: the batch rule,
+ * at a checkpoint, the prefixes of the candidates not stopped before; the sequential rule, those
+ * of the candidates drawn before that reached it; both, at the end, the finished candidates'
+ * trajectories, and nothing else.
+ */
+export type RunningRewards = (checkpoint: number, runs: readonly number[]) => ArrayLike<number>;
+
+/** Pools with running rewards: `running(q)` for question q. */
+export function withRunning(pools: readonly EarlyRejectionPool[], running: (question: number) => RunningRewards): EarlyRejectionPool[] {
+  return pools.map((pool, q) => ({ ...pool, running: running(q) }));
 }
 
 /** Checks an early-rejection pool (the QuestionPool checks, plus the checkpoints); `what` names it. */
@@ -128,13 +175,110 @@ function checkRule(rule: EarlyRejectionRule, checkpoints: number, what: string):
   });
   if (rule.margin !== undefined && !(typeof rule.margin === 'number' && rule.margin >= 0)) throw new Error(`${what}: margin is ${rule.margin}; expected a number >= 0 (Infinity tests nothing)`);
   if (!Number.isInteger(rule.survivors) || rule.survivors < 1) throw new Error(`${what}: survivors (S) is ${rule.survivors}; expected an integer >= 1`);
+  if (rule.keep !== undefined) {
+    if (!Array.isArray(rule.keep) || rule.keep.length !== checkpoints) throw new Error(`${what}: keep has ${Array.isArray(rule.keep) ? rule.keep.length : 'no'} entries but the pools have ${checkpoints} checkpoints; expected one count per checkpoint`);
+    rule.keep.forEach((k, c) => {
+      if (!Number.isInteger(k) || k < 1) throw new Error(`${what}: keep[${c}] is ${k}; expected an integer >= 1`);
+    });
+  }
   checkLtoParameters(rule.beta, 1, 1, what);
 }
 
 /** The deterministic part of the rule: which candidates are drawn, rejected and finished, and the cost. */
 function screen(pool: EarlyRejectionPool, rule: EarlyRejectionRule): Omit<EarlyRejectionOutcome, 'run' | 'correct'> {
+  return rule.keep ? screenBatch(pool, rule, rule.keep, pool.running) : screenSequential(pool, rule, pool.running);
+}
+
+/** The full rewards LTO chooses among the finished candidates by (running ones when the pool has them), in `finished` order. */
+function finishedRewards(pool: EarlyRejectionPool, finished: readonly number[]): number[] {
+  if (!pool.running) return finished.map((i) => pool.rewards[i]!);
+  const full = runningRewardsAt(pool.running, pool.checkpoints.rewards.length, finished, poolSize(pool));
+  return finished.map((i) => full[i]!);
+}
+
+/** Pool-indexed rewards of `runs` from a RunningRewards call (NaN elsewhere), checked. */
+function runningRewardsAt(running: RunningRewards, c: number, runs: readonly number[], n: number): Float64Array {
+  const got = running(c, runs);
+  if (!got || got.length !== runs.length) throw new Error(`early rejection: running rewards at checkpoint ${c} gave ${got?.length} values for ${runs.length} runs`);
+  const out = new Float64Array(n).fill(NaN);
+  runs.forEach((i, k) => {
+    if (typeof got[k] !== 'number' || Number.isNaN(got[k])) throw new Error(`early rejection: running reward of run ${i} at checkpoint ${c} is ${got[k]}; expected a number`);
+    out[i] = got[k]!;
+  });
+  return out;
+}
+
+/**
+ * The batch rule (`keep`): every candidate at once, compared with each other at each checkpoint.
+ * With `running`, the prefix rewards at each checkpoint come from it, for the candidates not
+ * stopped before (else from the pool's checkpoints).
+ */
+function screenBatch(pool: EarlyRejectionPool, rule: EarlyRejectionRule, keep: readonly number[], running: RunningRewards | undefined): Omit<EarlyRejectionOutcome, 'run' | 'correct'> {
   const n = poolSize(pool);
-  const { rewards, costs } = pool.checkpoints;
+  const { costs } = pool.checkpoints;
+  const rewards: ArrayLike<number>[] = [];
+  const margin = rule.margin ?? Infinity;
+  const stoppedAt = new Int32Array(n).fill(-1);
+  let alive = Array.from({ length: n }, (_, i) => i);
+  for (let c = 0; c < keep.length; c++) {
+    rewards.push(running ? runningRewardsAt(running, c, alive, n) : pool.checkpoints.rewards[c]!);
+    const r = rewards[c]!;
+    // A candidate that finishes before the checkpoint is never tested there.
+    const reaching = alive.filter((i) => costs[c]![i]! < pool.latentSteps[i]!);
+    if (reaching.length === 0) break;
+    let best = -Infinity;
+    for (const i of reaching) if (r[i]! > best) best = r[i]!;
+    const passing = reaching.filter((i) => r[i]! >= rule.thresholds[c]! && r[i]! >= best - margin);
+    // Highest prefix reward first; ties in pool order, so the rule is deterministic.
+    passing.sort((a, b) => r[b]! - r[a]! || a - b);
+    const goOn = new Set(passing.slice(0, keep[c]!));
+    for (const i of reaching) if (!goOn.has(i)) stoppedAt[i] = c;
+    alive = alive.filter((i) => stoppedAt[i] < 0);
+  }
+  let latentSteps = 0;
+  let bestRejected = -1;
+  let bestRejectedReward = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const c = stoppedAt[i]!;
+    if (c < 0) {
+      latentSteps += pool.latentSteps[i]!;
+      continue;
+    }
+    latentSteps += costs[c]![i]!;
+    if (rewards[c]![i]! > bestRejectedReward) {
+      bestRejected = i;
+      bestRejectedReward = rewards[c]![i]!;
+    }
+  }
+  const rejected = n - alive.length;
+  const finished = alive;
+  let fallback = false;
+  if (finished.length === 0) {
+    // Every candidate fell below a threshold: the best-rewarded one is finished, as in the sequential rule.
+    fallback = true;
+    finished.push(bestRejected);
+    latentSteps += pool.latentSteps[bestRejected]! - costs[stoppedAt[bestRejected]!]![bestRejected]!;
+  }
+  return { latentSteps, candidates: n, rejected, finished, fallback };
+}
+
+/** The sequential rule: candidates drawn one by one until S have finished. */
+function screenSequential(pool: EarlyRejectionPool, rule: EarlyRejectionRule, running: RunningRewards | undefined): Omit<EarlyRejectionOutcome, 'run' | 'correct'> {
+  const n = poolSize(pool);
+  const { costs } = pool.checkpoints;
+  // With running rewards, candidate i's prefix reward at c is computed with the candidates drawn
+  // before it that reached c (all a sampler drawing one by one has there), as it was then.
+  const reached: number[][] = rule.thresholds.map(() => []);
+  const seen = new Map<string, number>();
+  const rewardOf = (c: number, i: number): number => {
+    if (!running) return pool.checkpoints.rewards[c]![i]!;
+    const key = `${c}:${i}`;
+    if (!seen.has(key)) {
+      const runs = [...reached[c]!, i];
+      seen.set(key, runningRewardsAt(running, c, runs, n)[i]!);
+    }
+    return seen.get(key)!;
+  };
   const finished: number[] = [];
   let latentSteps = 0;
   let candidates = 0;
@@ -151,7 +295,8 @@ function screen(pool: EarlyRejectionPool, rule: EarlyRejectionRule): Omit<EarlyR
     let stoppedAt = -1;
     for (let c = 0; c < rule.thresholds.length; c++) {
       if (costs[c]![i]! >= full) break;
-      const r = rewards[c]![i]!;
+      const r = rewardOf(c, i);
+      reached[c]!.push(i);
       const trails = r < bestSeen[c]! - margin;
       if (r > bestSeen[c]!) bestSeen[c] = r;
       if (r < rule.thresholds[c]! || trails) {
@@ -166,9 +311,9 @@ function screen(pool: EarlyRejectionPool, rule: EarlyRejectionRule): Omit<EarlyR
       rejected++;
       const spent = costs[stoppedAt]![i]!;
       latentSteps += spent;
-      if (rewards[stoppedAt]![i]! > bestRejectedReward) {
+      if (rewardOf(stoppedAt, i) > bestRejectedReward) {
         bestRejected = i;
-        bestRejectedReward = rewards[stoppedAt]![i]!;
+        bestRejectedReward = rewardOf(stoppedAt, i);
         bestRejectedCost = spent;
       }
     }
@@ -187,7 +332,7 @@ export function earlyRejectionSample(pool: EarlyRejectionPool, rule: EarlyReject
   checkEarlyRejectionPool(pool, 'earlyRejectionSample: pool');
   checkRule(rule, pool.checkpoints.rewards.length, 'earlyRejectionSample');
   const s = screen(pool, rule);
-  const choice = ltoSample(s.finished.map((i) => pool.rewards[i]!), { beta: rule.beta, seed });
+  const choice = ltoSample(finishedRewards(pool, s.finished), { beta: rule.beta, seed });
   const run = s.finished[choice.selected]!;
   return { ...s, run, correct: Boolean(pool.correct[run]) };
 }
@@ -223,7 +368,7 @@ function expectedPerQuestion(pools: readonly EarlyRejectionPool[], rule: EarlyRe
   const latentSteps = new Float64Array(pools.length);
   pools.forEach((pool, q) => {
     const s = screen(pool, rule);
-    const p = ltoSelectionProbabilities(s.finished.map((i) => pool.rewards[i]!), rule.beta);
+    const p = ltoSelectionProbabilities(finishedRewards(pool, s.finished), rule.beta);
     s.finished.forEach((run, k) => {
       if (pool.correct[run]) accuracy[q]! += p[k]!;
     });
@@ -295,6 +440,8 @@ export interface EarlyRejectionGridPoint {
   /** The relative margin m (Infinity: none). */
   readonly margin: number;
   readonly survivors: number;
+  /** The batch rule's k_c per checkpoint; null: the sequential rule. */
+  readonly keep: readonly number[] | null;
   readonly thresholds: readonly number[];
   /** Expected accuracy and mean latent steps per question on the pools the choice was made on. */
   readonly accuracy: number;
@@ -312,6 +459,11 @@ export interface EarlyRejectionChoiceOptions {
   /** Relative margins m tried (default [Infinity]: thresholds only). */
   readonly margins?: readonly number[];
   readonly survivors: readonly number[];
+  /**
+   * Batch-rule schedules k_1..k_C tried besides the sequential rule (with every margin, without
+   * thresholds; default none). `keepSchedules` builds the usual ones.
+   */
+  readonly keeps?: readonly (readonly number[])[];
   /** Accuracy the rule may lose against LTO (default 0.01). */
   readonly tolerance?: number;
   /**
@@ -338,8 +490,10 @@ function ltoRule(pools: readonly EarlyRejectionPool[], beta: number): EarlyRejec
 
 function checkChoiceOptions(options: EarlyRejectionChoiceOptions, what: string): { tolerance: number; standardErrors: number } {
   if (!Array.isArray(options.quantiles) || options.quantiles.length === 0) throw new Error(`${what}: quantiles is empty; expected at least one quantile in [0, 1]`);
-  if (!Array.isArray(options.survivors) || options.survivors.length === 0) throw new Error(`${what}: survivors is empty; expected at least one S >= 1`);
+  if (!Array.isArray(options.survivors)) throw new Error(`${what}: survivors is ${options.survivors}; expected an array of S >= 1`);
+  if (options.survivors.length === 0 && !(options.keeps?.length)) throw new Error(`${what}: survivors is empty and there are no batch schedules; expected at least one S >= 1 or one schedule`);
   if (options.margins !== undefined && (!Array.isArray(options.margins) || options.margins.length === 0)) throw new Error(`${what}: margins is empty; expected at least one margin >= 0 (Infinity: none)`);
+  if (options.keeps !== undefined && !Array.isArray(options.keeps)) throw new Error(`${what}: keeps is ${options.keeps}; expected an array of schedules (one count per checkpoint each)`);
   const tolerance = options.tolerance ?? DEFAULT_EARLY_REJECTION_TOLERANCE;
   if (!(tolerance >= 0) || !Number.isFinite(tolerance)) throw new Error(`${what}: tolerance is ${tolerance}; expected a finite number >= 0`);
   const standardErrors = options.standardErrors ?? DEFAULT_EARLY_REJECTION_STANDARD_ERRORS;
@@ -360,9 +514,10 @@ function pairedDifference(a: Float64Array, b: Float64Array): { difference: numbe
 }
 
 /**
- * Chooses (q, m, S) on validation pools: among every quantile x margin x survivors setting, the
- * one with the fewest mean latent steps whose paired lower bound (accuracy minus LTO's, less `standardErrors`
- * standard errors) is at least -`tolerance` (ties: higher accuracy, then earlier in the grid); if
+ * Chooses (q, m, S) on validation pools: among every quantile x margin x survivors setting (and
+ * margin x batch schedule, without thresholds, with `keeps`; with running rewards, q = 0 and no
+ * margin only), the one with the fewest mean latent steps whose paired lower bound (accuracy
+ * minus LTO's, less `standardErrors` standard errors) is at least -`tolerance` (ties: higher accuracy, then earlier in the grid); if
  * none qualifies, the most accurate.
  */
 export function chooseEarlyRejection(validationPools: readonly EarlyRejectionPool[], options: EarlyRejectionChoiceOptions): EarlyRejectionChoice {
@@ -374,23 +529,62 @@ export function chooseEarlyRejection(validationPools: readonly EarlyRejectionPoo
   const lto = expectedPerQuestion(validationPools, everything);
   const reference = { accuracy: mean(lto.accuracy), latentSteps: mean(lto.latentSteps) };
   const grid: EarlyRejectionGridPoint[] = [];
-  for (const quantile of options.quantiles) {
+  // Running rewards are computed per set of candidates: thresholds and margins would multiply the
+  // sets to score, so with them only S (sequential rule) and the schedules (batch rule) are tried.
+  const running = validationPools.some((p) => p.running !== undefined);
+  const quantiles = running ? [0] : options.quantiles;
+  const margins = running ? [Infinity] : options.margins ?? [Infinity];
+  const add = (quantile: number, rule: EarlyRejectionRule): void => {
+    checkRule(rule, checkpoints, 'chooseEarlyRejection');
+    const e = expectedPerQuestion(validationPools, rule);
+    const d = pairedDifference(e.accuracy, lto.accuracy);
+    const { thresholds, margin = Infinity, survivors, keep } = rule;
+    grid.push({ quantile, margin, survivors, keep: keep ?? null, thresholds, accuracy: mean(e.accuracy), latentSteps: mean(e.latentSteps), ...d, lowerBound: d.difference - standardErrors * d.standardError });
+  };
+  for (const quantile of quantiles) {
     const thresholds = rejectionThresholds(validationPools, quantile);
-    for (const margin of options.margins ?? [Infinity]) {
-      for (const survivors of options.survivors) {
-        const rule = { thresholds, margin, survivors, beta: options.beta };
-        checkRule(rule, checkpoints, 'chooseEarlyRejection');
-        const e = expectedPerQuestion(validationPools, rule);
-        const d = pairedDifference(e.accuracy, lto.accuracy);
-        grid.push({ quantile, margin, survivors, thresholds, accuracy: mean(e.accuracy), latentSteps: mean(e.latentSteps), ...d, lowerBound: d.difference - standardErrors * d.standardError });
-      }
-    }
+    for (const margin of margins) for (const survivors of options.survivors) add(quantile, { thresholds, margin, survivors, beta: options.beta });
   }
-  const qualifying = grid.filter((g) => g.lowerBound >= -tolerance - 1e-12);
-  const chosen = qualifying.length > 0
+  // The batch rule ranks candidates within their question, which is what thresholds (the same for
+  // every question) do badly: it is tried without them, which keeps the grid small.
+  const noThresholds = new Array<number>(checkpoints).fill(-Infinity);
+  for (const margin of margins) for (const keep of options.keeps ?? []) add(0, { thresholds: noThresholds, margin, survivors: everything.survivors, keep, beta: options.beta });
+  return { chosen: pick(grid, tolerance, standardErrors), reference, grid };
+}
+
+/** The cheapest grid point whose paired lower bound at `standardErrors` clears -tolerance (ties: more accurate, then earlier); else the most accurate. */
+function pick(grid: readonly EarlyRejectionGridPoint[], tolerance: number, standardErrors: number): EarlyRejectionGridPoint {
+  const qualifying = grid.filter((g) => g.difference - standardErrors * g.standardError >= -tolerance - 1e-12);
+  return qualifying.length > 0
     ? qualifying.reduce((a, b) => (b.latentSteps < a.latentSteps || (b.latentSteps === a.latentSteps && b.accuracy > a.accuracy) ? b : a))
     : grid.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
-  return { chosen, reference, grid };
+}
+
+/** The rule of a grid point. */
+export function gridRule(point: EarlyRejectionGridPoint, beta: number): EarlyRejectionRule {
+  return { thresholds: point.thresholds, margin: point.margin, survivors: point.survivors, beta, ...(point.keep ? { keep: point.keep } : {}) };
+}
+
+/**
+ * Batch schedules k_1..k_C for `keeps`: every non-increasing sequence over the counts
+ * round(N x f) for the fractions f (default 1, 0.6, 0.4, 0.3, 0.2, 0.1), but all-N (the
+ * same as LTO without thresholds and margin).
+ */
+export function keepSchedules(runs: number, checkpoints: number, fractions: readonly number[] = [1, 0.6, 0.4, 0.3, 0.2, 0.1]): number[][] {
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`keepSchedules: runs is ${runs}; expected a positive integer`);
+  if (!Number.isInteger(checkpoints) || checkpoints < 1) throw new Error(`keepSchedules: checkpoints is ${checkpoints}; expected a positive integer`);
+  for (const f of fractions) if (!(f > 0 && f <= 1)) throw new Error(`keepSchedules: fraction ${f}; expected numbers in (0, 1]`);
+  const counts = [...new Set(fractions.map((f) => Math.max(1, Math.round(runs * f))))].sort((a, b) => b - a);
+  const out: number[][] = [];
+  const extend = (prefix: number[], from: number): void => {
+    if (prefix.length === checkpoints) {
+      if (prefix.some((k) => k < runs)) out.push(prefix);
+      return;
+    }
+    for (let j = from; j < counts.length; j++) extend([...prefix, counts[j]!], j);
+  };
+  extend([], 0);
+  return out;
 }
 
 /** How a selection rule fares on questions it was not chosen on (`heldOutEarlyRejection`). */
@@ -412,29 +606,39 @@ export interface HeldOutEarlyRejection {
  * full split: the check is, if anything, harsher than what the rule faces in use.
  */
 export function heldOutEarlyRejection(validationPools: readonly EarlyRejectionPool[], options: EarlyRejectionChoiceOptions & { splits?: number; seed?: Seed }): HeldOutEarlyRejection {
+  const { standardErrors } = checkChoiceOptions(options, 'heldOutEarlyRejection');
+  return heldOutSelectionRules(validationPools, options, [standardErrors])[0]!;
+}
+
+/**
+ * `heldOutEarlyRejection` for several selection rules (standard errors) at once, on the same
+ * splits: each half's grid is computed once and every rule picks from it.
+ */
+export function heldOutSelectionRules(validationPools: readonly EarlyRejectionPool[], options: EarlyRejectionChoiceOptions & { splits?: number; seed?: Seed }, standardErrors: readonly number[]): HeldOutEarlyRejection[] {
   checkEarlyRejectionPools(validationPools, 'heldOutEarlyRejection');
   const { tolerance } = checkChoiceOptions(options, 'heldOutEarlyRejection');
+  for (const z of standardErrors) if (!(z >= 0) || !Number.isFinite(z)) throw new Error(`heldOutEarlyRejection: standardErrors is ${z}; expected a finite number >= 0`);
   if (validationPools.length < 2) throw new Error(`heldOutEarlyRejection: ${validationPools.length} question; expected at least 2 to split in halves`);
   const splits = options.splits ?? 50;
   if (!Number.isInteger(splits) || splits < 1) throw new Error(`heldOutEarlyRejection: splits is ${splits}; expected a positive integer`);
   const everything = ltoRule(validationPools, options.beta);
-  let difference = 0;
-  let within = 0;
-  let stepFraction = 0;
+  const totals = standardErrors.map(() => ({ difference: 0, within: 0, stepFraction: 0 }));
   for (let s = 0; s < splits; s++) {
     const order = new Rng(deriveSeed(options.seed ?? 0, 'held-out halves', s)).shuffle(validationPools.map((_, q) => q));
     const half = Math.floor(order.length / 2);
     const chooseOn = order.slice(0, half).map((q) => validationPools[q]!);
     const measureOn = order.slice(half).map((q) => validationPools[q]!);
-    const chosen = chooseEarlyRejection(chooseOn, options).chosen;
-    const early = expectedEarlyRejection(measureOn, { thresholds: chosen.thresholds, margin: chosen.margin, survivors: chosen.survivors, beta: options.beta });
+    const grid = chooseEarlyRejection(chooseOn, options).grid;
     const lto = expectedEarlyRejection(measureOn, everything);
-    const d = early.accuracy - lto.accuracy;
-    difference += d;
-    if (d >= -tolerance - 1e-12) within++;
-    stepFraction += early.latentSteps / lto.latentSteps;
+    standardErrors.forEach((z, k) => {
+      const early = expectedEarlyRejection(measureOn, gridRule(pick(grid, tolerance, z), options.beta));
+      const d = early.accuracy - lto.accuracy;
+      totals[k]!.difference += d;
+      if (d >= -tolerance - 1e-12) totals[k]!.within++;
+      totals[k]!.stepFraction += early.latentSteps / lto.latentSteps;
+    });
   }
-  return { splits, difference: difference / splits, withinTolerance: within / splits, stepFraction: stepFraction / splits };
+  return totals.map((t) => ({ splits, difference: t.difference / splits, withinTolerance: t.within / splits, stepFraction: t.stepFraction / splits }));
 }
 
 /** Restricts an early-rejection pool to its first n runs. */

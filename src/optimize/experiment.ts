@@ -58,11 +58,15 @@ import {
   checkTokenCheckpoints,
   chooseEarlyRejection,
   evaluateEarlyRejection,
-  heldOutEarlyRejection,
+  heldOutSelectionRules,
+  gridRule,
+  keepSchedules,
   DEFAULT_EARLY_REJECTION_STANDARD_ERRORS,
   DEFAULT_EARLY_REJECTION_TOLERANCE,
   type EarlyRejectionPool,
+  type RunningRewards,
   type TokenPrefixes,
+  withRunning,
 } from './early-rejection.js';
 
 /** One domain's trajectory sets (sampled from the same model with the same settings). */
@@ -71,8 +75,11 @@ export interface DomainSets {
   readonly train: TrajectorySet;
   readonly validation: TrajectorySet;
   readonly test: TrajectorySet;
-  /** Token-prefix trajectories of the validation and test sets (same runs, same order), for realisable early rejection. */
-  readonly tokenPrefixes?: { readonly validation: TokenPrefixes; readonly test: TokenPrefixes };
+  /**
+   * Token-prefix trajectories of the validation and test sets (same runs, same order), for
+   * realisable early rejection; and of the train set, for the prefix LRM (`prefixLrm`).
+   */
+  readonly tokenPrefixes?: { readonly validation: TokenPrefixes; readonly test: TokenPrefixes; readonly train?: TokenPrefixes };
   /** Test sets of the same questions sampled with other recurrence depths T' (accuracy versus steps). */
   readonly depthTests?: readonly TrajectorySet[];
 }
@@ -88,6 +95,8 @@ export interface EarlyRejectionSettings {
   readonly margins?: readonly number[];
   /** Survivor counts S tried (default round(N x {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1})). */
   readonly survivors?: readonly number[];
+  /** Batch-rule schedules k_1..k_C tried (default keepSchedules(N, C); [] for the sequential rule only). */
+  readonly keeps?: readonly (readonly number[])[];
   /** Accuracy LTO may lose (default 0.01). */
   readonly tolerance?: number;
   /** Standard errors of the paired validation difference the choice must clear -tolerance by (default 1.645). */
@@ -133,10 +142,18 @@ export interface ExperimentOptions {
    * mixed with a raw weight chosen with beta on validation ('ensemble'; see reward-ensemble.ts).
    * Centred (any way), every evaluation uses only the N runs per question
    * that the pools hold, and the accuracy-versus-N sweep re-centres on the first n runs. Early
-   * rejection's partial trajectories are centred on the N candidates' partial trajectories at the
-   * same checkpoint, which a sampler running its N candidates as one batch has at that point.
+   * rejection chooses its rule with partial trajectories centred on all N candidates' at the same
+   * checkpoint (and final rewards centred on all N runs), more than a sampler that stops candidates
+   * has; on test (tokens mode) the chosen rule is then measured with what it would have: each
+   * reward from the candidates it has at that point (`running_rewards`, runningRewardsOf).
    */
   readonly lrmInput?: LrmInput;
+  /**
+   * Early rejection's prefix rewards from a second LRM (same members and raw weight as the main
+   * one) trained on the train split's token prefixes (needs tokenPrefixes.train), instead of the
+   * main LRM, which was trained on whole answers only (see trainPrefixLrm).
+   */
+  readonly prefixLrm?: boolean;
   readonly onProgress?: (message: string) => void;
 }
 
@@ -221,8 +238,12 @@ export interface EarlyRejectionJson {
   readonly realisable: boolean;
   /** Token counts (tokens mode) or prefix lengths in states (steps mode). */
   readonly checkpoints: readonly number[];
+  /** Which LRM gave the prefix rewards: the main one, or the prefix LRM trained on token prefixes. */
+  readonly prefix_lrm: 'main' | 'prefix';
+  /** Test ROC-AUC of the prefix rewards at each checkpoint, over all runs and within questions (mean over mixed questions). */
+  readonly checkpoint_auroc: readonly { readonly auroc: number | null; readonly within_question_auroc: number | null }[];
   /** Thresholds and margin in logits of the prefix reward; null: none. */
-  readonly chosen: { readonly quantile: number; readonly margin: number | null; readonly survivors: number; readonly thresholds: readonly (number | null)[] };
+  readonly chosen: { readonly quantile: number; readonly margin: number | null; readonly survivors: number; readonly keep: readonly number[] | null; readonly thresholds: readonly (number | null)[] };
   /** The selection rule: cheapest setting whose validation difference minus standard_errors x its SE is >= -tolerance. */
   readonly selection: { readonly tolerance: number; readonly standard_errors: number };
   readonly validation: {
@@ -239,9 +260,16 @@ export interface EarlyRejectionJson {
    */
   readonly held_out: readonly { readonly standard_errors: number; readonly splits: number; readonly difference: number; readonly within_tolerance: number; readonly step_fraction: number }[];
   readonly test: MethodJson & { readonly lto_accuracy: number; readonly lto_latent_steps: number; readonly step_fraction: number; readonly candidates: number; readonly rejected: number; readonly fallbacks: number };
+  /**
+   * Whether `test` (and lto_early) was measured with running rewards: with a centred LRM in tokens
+   * mode, each reward computed from the candidates the sampler has at that point (runningRewardsOf).
+   */
+  readonly running_rewards: boolean;
+  /** The chosen rule on test with the rewards computed once over all N candidates (as the grid and the choice use them). */
+  readonly test_precomputed_rewards: { readonly accuracy: number; readonly latent_steps: number };
   /** lto_early minus lto on test, paired over questions. */
   readonly versus_lto: ComparisonJson;
-  readonly grid: readonly { readonly quantile: number; readonly margin: number | null; readonly survivors: number; readonly validation_accuracy: number; readonly validation_latent_steps: number; readonly test_accuracy: number; readonly test_latent_steps: number }[];
+  readonly grid: readonly { readonly quantile: number; readonly margin: number | null; readonly survivors: number; readonly keep: readonly number[] | null; readonly validation_accuracy: number; readonly validation_latent_steps: number; readonly test_accuracy: number; readonly test_latent_steps: number }[];
 }
 
 export interface DomainResult {
@@ -357,13 +385,36 @@ function poolRunsOnly(d: DomainSets, runs: number): DomainSets {
     ...d,
     validation: validation.set,
     test: test.set,
-    ...(d.tokenPrefixes ? { tokenPrefixes: { validation: prefixes(d.tokenPrefixes.validation, validation.runs), test: prefixes(d.tokenPrefixes.test, test.runs) } } : {}),
+    ...(d.tokenPrefixes
+      ? { tokenPrefixes: { validation: prefixes(d.tokenPrefixes.validation, validation.runs), test: prefixes(d.tokenPrefixes.test, test.runs), ...(d.tokenPrefixes.train ? { train: d.tokenPrefixes.train } : {}) } }
+      : {}),
     ...(d.depthTests ? { depthTests: d.depthTests.map((t) => cut(t, `depth test (T = ${t.states - 1})`).set) } : {}),
   };
 }
 
 function labelled(unviewed: readonly TrajectorySet[], input: SingleInput): LabelledTrajectories {
-  const sets = unviewed.map((set) => ({ trajectories: lrmView(set, input), correct: set.correct(), groups: [...set.runsByQuestion().values()] }));
+  return concatLabelled(unviewed.map((set) => ({ trajectories: lrmView(set, input), correct: set.correct(), groups: [...set.runsByQuestion().values()] })));
+}
+
+/**
+ * The prefix LRM's data from a set and its token prefixes: every checkpoint's prefixes of the first
+ * `questions` questions (default all), each checkpoint's copy of a question a group of its own (a
+ * centred prefix is centred on the same question's prefixes at the same checkpoint, as in early
+ * rejection), labelled with the whole answer's correctness.
+ */
+function prefixLabelled(set: TrajectorySet, prefixes: TokenPrefixes, input: SingleInput, questions?: number): LabelledTrajectories {
+  const groups = [...set.runsByQuestion().values()];
+  const kept = groups.slice(0, questions ?? groups.length).flat();
+  const subset = kept.length === set.size ? set : set.select(kept);
+  return concatLabelled(prefixes.trajectories.map((t) => ({
+    trajectories: lrmView(subset, input, kept.length === set.size ? t : selectRuns(t, kept)),
+    correct: subset.correct(),
+    groups: [...subset.runsByQuestion().values()],
+  })));
+}
+
+/** Labelled sets one after the other (groups renumbered); the sets must share steps and width. */
+function concatLabelled(sets: readonly LabelledTrajectories[]): LabelledTrajectories {
   if (sets.length === 1) return sets[0]!;
   const { steps, width } = sets[0]!.trajectories;
   for (const s of sets) if (s.trajectories.steps !== steps || s.trajectories.width !== width) throw new Error(`runExperiment: sets of ${steps} states x width ${width} and ${s.trajectories.steps} x ${s.trajectories.width} cannot be pooled`);
@@ -376,11 +427,11 @@ function labelled(unviewed: readonly TrajectorySet[], input: SingleInput): Label
   }
   let offset = 0;
   const groups = sets.flatMap((s) => {
-    const shifted = s.groups.map((g) => g.map((r) => r + offset));
+    const shifted = (s.groups ?? []).map((g) => g.map((r) => r + offset));
     offset += s.trajectories.runs;
     return shifted;
   });
-  return { trajectories: { data, runs, steps, width }, correct: sets.flatMap((s) => s.correct), groups };
+  return { trajectories: { data, runs, steps, width }, correct: sets.flatMap((s) => Array.from(s.correct)), groups };
 }
 
 function classes(labels: ArrayLike<boolean>): { positives: number; negatives: number } {
@@ -480,12 +531,29 @@ function chooseRewardSettings(trained: TrainedLrm, validation: readonly Trajecto
  * trained alone.
  */
 async function trainLrm(name: string, trainSets: readonly TrajectorySet[], validationSets: readonly TrajectorySet[], options: ExperimentOptions, seed: Seed): Promise<TrainedLrm | string> {
+  return trainMembers(name, (input) => ({ train: labelled(trainSets, input), validation: labelled(validationSets, input) }), options, seed);
+}
+
+/**
+ * The prefix LRM of a domain (`prefixLrm`): the main LRM's members, each trained on the token
+ * prefixes of the train split at every checkpoint, with its epoch chosen on the validation split's
+ * prefixes. It trains on the first ceil(questions / checkpoints) train questions, so on as many
+ * runs as the main LRM, in about the same time.
+ */
+async function trainPrefixLrm(d: DomainSets, options: ExperimentOptions, seed: Seed): Promise<TrainedLrm | string> {
+  const p = d.tokenPrefixes!;
+  const questions = Math.ceil(d.train.questionIds().length / p.train!.tokens.length);
+  return trainMembers(`${d.domain} prefix`, (input) => ({ train: prefixLabelled(d.train, p.train!, input, questions), validation: prefixLabelled(d.validation, p.validation, input) }), options, seed);
+}
+
+async function trainMembers(name: string, data: (input: SingleInput) => { train: LabelledTrajectories; validation: LabelledTrajectories }, options: ExperimentOptions, seed: Seed): Promise<TrainedLrm | string> {
   const members: LrmMember[] = [];
   const inputs = memberInputs(lrmInputOf(options));
   try {
     for (const input of inputs) {
       const label = inputs.length === 1 ? name : `${name} (${input} member)`;
-      const member = await trainMember(name, label, labelled(trainSets, input), labelled(validationSets, input), options, seed);
+      const { train, validation } = data(input);
+      const member = await trainMember(name, label, train, validation, options, seed);
       if (typeof member === 'string') {
         for (const m of members) m.model.dispose();
         return member;
@@ -588,6 +656,10 @@ function checkSets(d: DomainSets): void {
     checkTokenPrefixes(d.tokenPrefixes.validation, d.validation, `runExperiment: domain ${d.domain}: tokenPrefixes.validation`);
     checkTokenPrefixes(d.tokenPrefixes.test, d.test, `runExperiment: domain ${d.domain}: tokenPrefixes.test`);
     if (d.tokenPrefixes.validation.tokens.join() !== d.tokenPrefixes.test.tokens.join()) throw new Error(`runExperiment: domain ${d.domain}: validation and test token checkpoints differ`);
+    if (d.tokenPrefixes.train) {
+      checkTokenPrefixes(d.tokenPrefixes.train, d.train, `runExperiment: domain ${d.domain}: tokenPrefixes.train`);
+      if (d.tokenPrefixes.train.tokens.join() !== d.tokenPrefixes.test.tokens.join()) throw new Error(`runExperiment: domain ${d.domain}: train token checkpoints (${d.tokenPrefixes.train.tokens.join(', ')}) differ from test's (${d.tokenPrefixes.test.tokens.join(', ')})`);
+    }
   }
   for (const t of d.depthTests ?? []) if (t.width !== width) throw new Error(`runExperiment: domain ${d.domain}: a depth test set has width ${t.width}, expected ${width}`);
 }
@@ -609,6 +681,10 @@ function checkOptions(o: ExperimentOptions, domains: readonly DomainSets[]): { r
   const prefix = o.earlyRejection?.prefix ?? 'auto';
   if (!['auto', 'tokens', 'steps'].includes(prefix)) throw new Error(`runExperiment: earlyRejection.prefix is ${JSON.stringify(prefix)}; expected "auto", "tokens" or "steps"`);
   if (prefix === 'tokens') for (const d of domains) if (!d.tokenPrefixes) throw new Error(`runExperiment: earlyRejection.prefix is "tokens" but domain ${d.domain} has no tokenPrefixes`);
+  if (o.prefixLrm) {
+    if (prefix === 'steps') throw new Error('runExperiment: prefixLrm trains on token prefixes; earlyRejection.prefix "steps" does not use them');
+    for (const d of domains) if (!d.tokenPrefixes?.train) throw new Error(`runExperiment: prefixLrm needs the train split's token prefixes, but domain ${d.domain} has no tokenPrefixes.train`);
+  }
   return { runs, betas };
 }
 
@@ -625,15 +701,20 @@ export async function runExperiment(unviewed: readonly DomainSets[], options: Ex
   const input = lrmInputOf(options);
   const domains = input === 'raw' ? unviewed : unviewed.map((d) => poolRunsOnly(d, runs));
   const models = new Map<string, TrainedLrm | string>();
+  const prefixModels = new Map<string, TrainedLrm | string>();
   try {
     for (const d of domains) {
       progress(`${d.domain}: training the LRM on ${d.train.size} runs (${input === 'ensemble' ? 'an ensemble of a raw and a question-centred LRM' : `${input} trajectories`})`);
       models.set(d.domain, await trainLrm(d.domain, [d.train], [d.validation], options, seed));
+      if (options.prefixLrm && typeof models.get(d.domain) !== 'string') {
+        progress(`${d.domain}: training the prefix LRM on the train split's token prefixes (${d.tokenPrefixes!.train!.tokens.join(', ')} tokens)`);
+        prefixModels.set(d.domain, await trainPrefixLrm(d, options, seed));
+      }
     }
     const results: Record<string, DomainResult> = {};
     for (const d of domains) {
       progress(`${d.domain}: evaluating`);
-      results[d.domain] = evaluateDomain(d, models.get(d.domain)!, runs, betas, options, seed);
+      results[d.domain] = evaluateDomain(d, models.get(d.domain)!, prefixModels.get(d.domain), runs, betas, options, seed);
     }
     let cross: CrossDomainJson | null = null;
     if (crossDomain) {
@@ -647,11 +728,11 @@ export async function runExperiment(unviewed: readonly DomainSets[], options: Ex
     for (const [name, r] of Object.entries(results)) beta[name] = r.beta;
     return { domains: results, beta, n_runs: runs, seed, lrm_input: input, cross_domain: cross };
   } finally {
-    for (const m of models.values()) if (typeof m !== 'string') for (const member of m.members) member.model.dispose();
+    for (const m of [...models.values(), ...prefixModels.values()]) if (typeof m !== 'string') for (const member of m.members) member.model.dispose();
   }
 }
 
-function evaluateDomain(d: DomainSets, trained: TrainedLrm | string, runs: number, betas: readonly number[], options: ExperimentOptions, seed: Seed): DomainResult {
+function evaluateDomain(d: DomainSets, trained: TrainedLrm | string, prefixTrained: TrainedLrm | string | undefined, runs: number, betas: readonly number[], options: ExperimentOptions, seed: Seed): DomainResult {
   const notes: string[] = [];
   const samples = options.bootstrapSamples ?? 1000;
   const sweepSamples = options.sweepBootstrapSamples ?? 200;
@@ -705,7 +786,14 @@ function evaluateDomain(d: DomainSets, trained: TrainedLrm | string, runs: numbe
     return { steps: t.states - 1, methods: methodsJson(evaluateMethods(pools, { beta, seed: evalSeed, compare: false, bootstrap: sweepBootstrap })) };
   });
 
-  const early = earlyRejection(d, score, validationPools, validationGroups, testPools, testGroups, e, runs, beta, options, evalSeed, bootstrap);
+  let prefixLrm: TrainedLrm | undefined;
+  if (typeof prefixTrained === 'string') notes.push(`prefix LRM not trained (${prefixTrained}); early rejection uses the main LRM's prefix rewards`);
+  else prefixLrm = prefixTrained;
+  const prefixScore = prefixLrm ? scorer(prefixLrm, settings.rawWeight) : score;
+  // A centred member's rewards depend on which candidates it is centred on: see runningRewardsOf.
+  const centred = [...trained.members, ...(prefixLrm?.members ?? [])].some((m) => m.input !== 'raw');
+  const running = centred ? (set: TrajectorySet, groups: readonly number[][], prefixes: TokenPrefixes) => runningRewardsOf(prefixLrm ?? trained, trained, settings.rawWeight, set, groups, prefixes) : undefined;
+  const early = earlyRejection(d, prefixScore, prefixLrm !== undefined, running, validationPools, validationGroups, testPools, testGroups, e, runs, beta, options, evalSeed, bootstrap);
   const methods: DomainResult['methods'] = { ...methodsJson(e), lto_early: early.method };
   return {
     ...base,
@@ -742,9 +830,39 @@ function lrmInputOf(options: ExperimentOptions): LrmInput {
   return options.lrmInput ?? DEFAULT_LRM_INPUT;
 }
 
+/**
+ * The running rewards (early-rejection.ts) of a set's questions: the prefix LRM's (or main LRM's)
+ * rewards of the runs given, at checkpoint c, and the main LRM's full rewards at the end, each
+ * member reading those runs only (a centred member centres on them). Prefix rewards are logits,
+ * like checkpointData's.
+ */
+function runningRewardsOf(prefixLrm: TrainedLrm, lrm: TrainedLrm, rawWeight: number, set: TrajectorySet, groups: readonly number[][], prefixes: TokenPrefixes): (question: number) => RunningRewards {
+  // Rules share sets of candidates (every S and schedule starts from the same ones): each set is scored once.
+  const memo = groups.map(() => new Map<string, ArrayLike<number>>());
+  return (q) => (c, runs) => {
+    const key = `${c}:${runs.join(',')}`;
+    const known = memo[q]!.get(key);
+    if (known) return known;
+    const rewards = scoreRunning(q, c, runs);
+    memo[q]!.set(key, rewards);
+    return rewards;
+  };
+  function scoreRunning(q: number, c: number, runs: readonly number[]): ArrayLike<number> {
+    const rows = runs.map((i) => groups[q]![i]!);
+    const final = c === prefixes.tokens.length;
+    const t = selectRuns(final ? set.trajectories : prefixes.trajectories[c]!, rows);
+    const together = [rows.map((_, k) => k)];
+    const scores = (final ? lrm : prefixLrm).members.map((m) => m.model.score(m.input === 'raw' ? t : m.input === 'question-centred' ? centreByGroups(t, together) : withGroupCentred(t, together)));
+    const mixed = combineMembers(scores, rawWeight);
+    return final ? mixed : Float64Array.from(mixed, logit);
+  }
+}
+
 function earlyRejection(
   d: DomainSets,
   score: Scorer,
+  fromPrefixLrm: boolean,
+  running: ((set: TrajectorySet, groups: readonly number[][], prefixes: TokenPrefixes) => (question: number) => RunningRewards) | undefined,
   validationPools: readonly QuestionPool[],
   validationGroups: readonly number[][],
   testPools: readonly QuestionPool[],
@@ -768,16 +886,27 @@ function earlyRejection(
   const quantiles = settings.quantiles ?? [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7];
   const margins = settings.margins ?? EARLY_REJECTION_MARGINS;
   const survivors = settings.survivors ?? [...new Set([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1].map((f) => Math.max(1, Math.round(runs * f))))];
-  const validation = earlyPools(validationPools, validationGroups, checkpointData(score, d.validation, mode, checkpoints, d.tokenPrefixes?.validation));
-  const test = earlyPools(testPools, testGroups, checkpointData(score, d.test, mode, checkpoints, d.tokenPrefixes?.test));
-  const selection = { beta, quantiles, margins, survivors, tolerance: settings.tolerance ?? DEFAULT_EARLY_REJECTION_TOLERANCE, standardErrors: settings.standardErrors ?? DEFAULT_EARLY_REJECTION_STANDARD_ERRORS };
+  // A centred LRM's rewards depend on the candidates it is centred on: in tokens mode the rule is
+  // chosen and measured with what its sampler has (running rewards); the rewards over all N
+  // candidates stay for the thresholds, the checkpoint AUROCs and test_precomputed_rewards.
+  const useRunning = running !== undefined && mode === 'tokens';
+  const validationPrecomputed = earlyPools(validationPools, validationGroups, checkpointData(score, d.validation, mode, checkpoints, d.tokenPrefixes?.validation));
+  const validation = useRunning ? withRunning(validationPrecomputed, running(d.validation, validationGroups, d.tokenPrefixes!.validation)) : validationPrecomputed;
+  const testData = checkpointData(score, d.test, mode, checkpoints, d.tokenPrefixes?.test);
+  const testPrecomputed = earlyPools(testPools, testGroups, testData);
+  const test = useRunning ? withRunning(testPrecomputed, running(d.test, testGroups, d.tokenPrefixes!.test)) : testPrecomputed;
+  const testLabels = d.test.correct();
+  const checkpointAuroc = testData.rewards.map((r) => ({ auroc: aurocOrNull(r, testLabels), within_question_auroc: withinGroupAuc(r, testLabels, testGroups).mean }));
+  const keeps = settings.keeps ?? keepSchedules(runs, checkpoints.length);
+  const selection = { beta, quantiles, margins, survivors, keeps, tolerance: settings.tolerance ?? DEFAULT_EARLY_REJECTION_TOLERANCE, standardErrors: settings.standardErrors ?? DEFAULT_EARLY_REJECTION_STANDARD_ERRORS };
   const choice = chooseEarlyRejection(validation, selection);
-  const heldOut = [...new Set([...HELD_OUT_STANDARD_ERRORS, selection.standardErrors])].sort((a, b) => a - b).map((standardErrors) => {
-    const h = heldOutEarlyRejection(validation, { ...selection, standardErrors, splits: settings.heldOutSplits, seed: deriveSeed(evalSeed, 'held-out') });
-    return { standard_errors: standardErrors, splits: h.splits, difference: h.difference, within_tolerance: h.withinTolerance, step_fraction: h.stepFraction };
-  });
-  const rule = { thresholds: choice.chosen.thresholds, margin: choice.chosen.margin, survivors: choice.chosen.survivors, beta };
+  const rules = [...new Set([...HELD_OUT_STANDARD_ERRORS, selection.standardErrors])].sort((a, b) => a - b);
+  const heldOut = heldOutSelectionRules(validation, { ...selection, splits: settings.heldOutSplits, seed: deriveSeed(evalSeed, 'held-out') }, rules).map((h, k) => ({
+    standard_errors: rules[k]!, splits: h.splits, difference: h.difference, within_tolerance: h.withinTolerance, step_fraction: h.stepFraction,
+  }));
+  const rule = gridRule(choice.chosen, beta);
   const result = evaluateEarlyRejection(test, rule, { seed: evalSeed, bootstrap });
+  const precomputed = useRunning ? evaluateEarlyRejection(testPrecomputed, rule, { seed: evalSeed, bootstrap: { samples: 1 } }) : result;
   const lto = e.methods.lto!;
   const difference = bootstrapInterval(test.length, (idx) => {
     let sum = 0;
@@ -785,8 +914,8 @@ function earlyRejection(
     return sum / idx.length;
   }, bootstrap);
   const grid = choice.grid.map((g) => {
-    const t = evaluateEarlyRejection(test, { thresholds: g.thresholds, margin: g.margin, survivors: g.survivors, beta }, { seed: evalSeed, bootstrap: { samples: 1 } });
-    return { quantile: g.quantile, margin: finiteOrNull(g.margin), survivors: g.survivors, validation_accuracy: g.accuracy, validation_latent_steps: g.latentSteps, test_accuracy: t.accuracy, test_latent_steps: t.latentSteps };
+    const t = evaluateEarlyRejection(test, gridRule(g, beta), { seed: evalSeed, bootstrap: { samples: 1 } });
+    return { quantile: g.quantile, margin: finiteOrNull(g.margin), survivors: g.survivors, keep: g.keep, validation_accuracy: g.accuracy, validation_latent_steps: g.latentSteps, test_accuracy: t.accuracy, test_latent_steps: t.latentSteps };
   });
   const method = methodJson(result);
   return {
@@ -795,7 +924,9 @@ function earlyRejection(
       prefix: mode,
       realisable: mode === 'tokens',
       checkpoints,
-      chosen: { quantile: choice.chosen.quantile, margin: finiteOrNull(choice.chosen.margin), survivors: choice.chosen.survivors, thresholds: choice.chosen.thresholds.map(finiteOrNull) },
+      prefix_lrm: fromPrefixLrm ? 'prefix' : 'main',
+      checkpoint_auroc: checkpointAuroc,
+      chosen: { quantile: choice.chosen.quantile, margin: finiteOrNull(choice.chosen.margin), survivors: choice.chosen.survivors, keep: choice.chosen.keep, thresholds: choice.chosen.thresholds.map(finiteOrNull) },
       selection: { tolerance: selection.tolerance, standard_errors: selection.standardErrors },
       validation: {
         accuracy: choice.chosen.accuracy,
@@ -807,6 +938,8 @@ function earlyRejection(
       },
       held_out: heldOut,
       test: { ...method, lto_accuracy: lto.accuracy, lto_latent_steps: lto.latentSteps, step_fraction: result.latentSteps / lto.latentSteps, candidates: result.candidates, rejected: result.rejected, fallbacks: result.fallbacks },
+      running_rewards: useRunning,
+      test_precomputed_rewards: { accuracy: precomputed.accuracy, latent_steps: precomputed.latentSteps },
       versus_lto: { baseline: 'lto', difference: difference.estimate, ci_low: difference.lower, ci_high: difference.upper, p_value: pairedBootstrapPValue(result.correct, lto.correct, bootstrap) },
       grid,
     },

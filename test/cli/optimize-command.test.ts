@@ -111,6 +111,18 @@ test('samples the splits into parts, runs the experiment and prints the JSON of 
   assert.ok(!first.log.some((line) => line.includes('LRM loaded from')));
   assert.ok(second.log.some((line) => line.includes('math: LRM loaded from')), second.log.join('\n'));
   assert.equal(json.lrm_ranking_weight, 0);
+
+  // --prefix-lrm: the train parts gain their token prefixes (resampled: the same runs), and a second
+  // LRM trained on them gives early rejection its prefix rewards; nothing else changes.
+  const prefixed = args({ prefixLrm: true });
+  assert.equal(await runOptimize(prefixed.args), 0);
+  assert.ok(existsSync(join(root, 'sets', 'math', 'train-T3', 'part-00000', 'token-prefixes.safetensors')));
+  const withPrefixLrm = JSON.parse(prefixed.out[0]!).domains.math;
+  assert.equal(math.early_rejection.prefix_lrm, 'main');
+  assert.equal(withPrefixLrm.early_rejection.prefix_lrm, 'prefix');
+  assert.deepEqual({ ...withPrefixLrm.methods, lto_early: null }, { ...math.methods, lto_early: null });
+  assert.ok(prefixed.log.some((line) => line.includes('math: LRM loaded from')), prefixed.log.join('\n'));
+  assert.ok(prefixed.log.some((line) => line.startsWith('math prefix: LRM epoch 1/2')), prefixed.log.join('\n'));
   assert.equal(tf.memory().numTensors, before);
 });
 
@@ -122,6 +134,7 @@ test('parts sampled with other settings are refused; bad options are usage error
   await usage({ domain: 'poetry' }, {}, /--domain must be one of math, code, choice, got "poetry"/);
   await usage({ lrm: 'forest' }, {}, /--lrm must be transformer or probe/);
   await usage({ earlyPrefix: 'layers' }, {}, /--early-prefix must be tokens or steps/);
+  await usage({ earlyPrefix: 'steps', prefixLrm: true }, {}, /--prefix-lrm trains on token prefixes; it needs --early-prefix tokens/);
   await usage({ betas: '0.1,x' }, {}, /--betas expects a comma-separated list of numbers, got "0\.1,x"/);
   await usage({ betas: '0,1' }, {}, /--betas must all be > 0/);
   await usage({ tokenCheckpoints: '4,2' }, {}, /token checkpoint 1 is 2; expected increasing positive integers/);

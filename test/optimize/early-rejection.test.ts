@@ -1,7 +1,8 @@
 /**
  * Early rejection on hand-worked pools (who is drawn, stopped, finished; the cost charged; the
  * fallback; runs that finish before a checkpoint), its identity with LTO when nothing is rejected,
- * thresholds as validation quantiles, the choice on validation, token-prefix pooling, bad input.
+ * thresholds as validation quantiles, the batch rule (successive halving), the choice on
+ * validation, token-prefix pooling, bad input.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,10 +12,13 @@ import { expectedLtoAccuracy } from '../../src/optimize/sweeps.js';
 import {
   chooseEarlyRejection,
   earlyRejectionSample,
+  type RunningRewards,
   evaluateEarlyRejection,
   expectedEarlyRejection,
   firstEarlyRejectionRuns,
   heldOutEarlyRejection,
+  heldOutSelectionRules,
+  keepSchedules,
   rejectionThresholds,
   tokenPrefixTrajectories,
   type EarlyRejectionPool,
@@ -66,6 +70,79 @@ test('a relative margin also stops a candidate whose prefix trails the best one 
     const infinite = evaluateEarlyRejection(pools, { thresholds, margin: Infinity, survivors: 5, beta: 0.01 }, { seed: 2, bootstrap: { samples: 10 } });
     assert.deepEqual([infinite.selected, infinite.latentSteps, infinite.rejected], [plain.selected, plain.latentSteps, plain.rejected]);
   }
+});
+
+test('the batch rule: every candidate at once, the k_c best prefixes go on at each checkpoint', () => {
+  const twoCheckpoints: EarlyRejectionPool = { ...POOL, checkpoints: { rewards: [[0.1, 0.9, 0.2, 0.8], [0.1, 0.5, 0.7, 0.6]], costs: [[3, 3, 3, 3], [6, 6, 6, 6]] } };
+  // Checkpoint 0 keeps runs 1, 3, 2 (0.9, 0.8, 0.2) and stops run 0; checkpoint 1 keeps run 2 (0.7) and stops 1 and 3.
+  const r = earlyRejectionSample(twoCheckpoints, { thresholds: [-Infinity, -Infinity], survivors: 4, keep: [3, 1], beta: 1e-6 }, 1);
+  assert.deepEqual({ ...r }, { latentSteps: 3 + 6 + 10 + 6, candidates: 4, rejected: 3, finished: [2], fallback: false, run: 2, correct: false });
+  // A margin is measured from the best of the batch at the checkpoint (0.9): runs 0 and 2 stop at once.
+  const m = earlyRejectionSample(twoCheckpoints, { thresholds: [-Infinity, -Infinity], margin: 0.5, survivors: 4, keep: [4, 4], beta: 1e-6 }, 1);
+  assert.deepEqual({ ...m }, { latentSteps: 3 + 10 + 3 + 10, candidates: 4, rejected: 2, finished: [1, 3], fallback: false, run: 1, correct: true });
+  // Run 0 finishes before the first checkpoint: it is never compared, and it is not counted among the k_c.
+  const short = earlyRejectionSample({ ...twoCheckpoints, latentSteps: [3, 10, 10, 10] }, { thresholds: [-Infinity, -Infinity], survivors: 4, keep: [1, 1], beta: 1e-6 }, 1);
+  assert.deepEqual({ ...short }, { latentSteps: 3 + 10 + 3 + 3, candidates: 4, rejected: 2, finished: [0, 1], fallback: false, run: 1, correct: true });
+  // Thresholds stop everyone: the best-rewarded stopped candidate is finished.
+  const none = earlyRejectionSample(twoCheckpoints, { thresholds: [0.95, -Infinity], survivors: 4, keep: [4, 4], beta: 1e-6 }, 1);
+  assert.deepEqual({ ...none }, { latentSteps: 4 * 3 + 7, candidates: 4, rejected: 4, finished: [1], fallback: true, run: 1, correct: true });
+  // Keeping every candidate is LTO itself, question by question.
+  const pools = randomPools(60, 8, 4, true);
+  const all = evaluateEarlyRejection(pools, { thresholds: [-Infinity, -Infinity], survivors: 8, keep: [8, 8], beta: 0.05 }, { seed: 7, bootstrap: { samples: 20 } });
+  const lto = evaluateMethods(pools, { beta: 0.05, seed: 7, methods: ['lto'], bootstrap: { samples: 20 } }).methods.lto!;
+  assert.deepEqual([all.selected, all.latentSteps, all.rejected], [lto.selected, lto.latentSteps, 0]);
+});
+
+/** The pool with running rewards. */
+function withRunning(pool: EarlyRejectionPool, running: RunningRewards): EarlyRejectionPool {
+  return { ...pool, running };
+}
+
+test('running rewards: the batch rule scores only the candidates still running, and LTO the finished ones', () => {
+  const twoCheckpoints: EarlyRejectionPool = { ...POOL, checkpoints: { rewards: [[0.1, 0.9, 0.2, 0.8], [0.1, 0.5, 0.7, 0.6]], costs: [[3, 3, 3, 3], [6, 6, 6, 6]] } };
+  const rule = { thresholds: [-Infinity, -Infinity], survivors: 4, keep: [3, 1], beta: 1e-6 };
+  // Running rewards equal to the pool's: the same outcome as the precomputed rule.
+  const calls: [number, number[]][] = [];
+  const same = earlyRejectionSample(withRunning(twoCheckpoints, (c, runs) => {
+    calls.push([c, [...runs]]);
+    return runs.map((i) => (c < 2 ? twoCheckpoints.checkpoints.rewards[c]![i]! : twoCheckpoints.rewards[i]!));
+  }), rule, 1);
+  assert.deepEqual({ ...same }, { ...earlyRejectionSample(twoCheckpoints, rule, 1) });
+  // Asked for: every candidate at checkpoint 0, the three not stopped at checkpoint 1, the finished one at the end.
+  assert.deepEqual(calls, [[0, [0, 1, 2, 3]], [1, [1, 2, 3]], [2, [2]]]);
+  // Rewards centred on the running candidates (here: minus their mean) change who goes on.
+  const centred = earlyRejectionSample(withRunning(twoCheckpoints, (c, runs) => {
+    const raw = runs.map((i) => (c < 2 ? twoCheckpoints.checkpoints.rewards[c]![i]! : twoCheckpoints.rewards[i]!));
+    const mean = raw.reduce((a, b) => a + b, 0) / raw.length;
+    return raw.map((r, k) => (c === 1 && runs[k] === 3 ? r + 1 : r - mean));
+  }), { ...rule, keep: [2, 1] }, 1);
+  assert.deepEqual([centred.finished, centred.run, centred.latentSteps], [[3], 3, 3 + 6 + 3 + 10]);
+  // The sequential rule: each candidate scored with those drawn before it (run 0 alone: centred, 0).
+  const sequential = { thresholds: [-Infinity, -Infinity], margin: 0.05, survivors: 4, beta: 1e-6 };
+  const asked: [number, number[]][] = [];
+  const seq = earlyRejectionSample(withRunning(twoCheckpoints, (c, runs) => {
+    asked.push([c, [...runs]]);
+    const raw = runs.map((i) => (c < 2 ? twoCheckpoints.checkpoints.rewards[c]![i]! : twoCheckpoints.rewards[i]!));
+    const mean = raw.reduce((a, b) => a + b, 0) / raw.length;
+    return raw.map((r) => r - mean);
+  }), sequential, 1);
+  // Run 0: 0, 0 (alone); run 1: +0.4 at c0 (vs 0 best), +0.2 at c1; run 2: at c0 0.2 - 0.4 = -0.2 trails 0.4 by 0.6: stopped;
+  // run 3: at c0 0.8 - 0.5 = 0.3 (with 0, 1, 2 and itself) trails 0.4 by 0.1: stopped.
+  assert.deepEqual(asked.slice(0, 4), [[0, [0]], [1, [0]], [0, [0, 1]], [1, [0, 1]]]);
+  assert.deepEqual([seq.finished, seq.rejected, seq.latentSteps], [[0, 1], 2, 10 + 10 + 3 + 3]);
+  assert.deepEqual(asked.at(-1), [2, [0, 1]]);
+  assert.deepEqual({ ...earlyRejectionSample(withRunning(twoCheckpoints, (c, runs) => runs.map((i) => (c < 2 ? twoCheckpoints.checkpoints.rewards[c]![i]! : twoCheckpoints.rewards[i]!))), sequential, 1) }, { ...earlyRejectionSample(twoCheckpoints, sequential, 1) });
+  assert.throws(() => earlyRejectionSample(withRunning(twoCheckpoints, () => [1]), rule, 1), /running rewards at checkpoint 0 gave 1 values for 4 runs/);
+  assert.throws(() => earlyRejectionSample(withRunning(twoCheckpoints, (_, runs) => runs.map(() => NaN)), rule, 1), /running reward of run 0 at checkpoint 0 is NaN/);
+});
+
+test('batch schedules: non-increasing counts from fractions of N, all-N left out', () => {
+  assert.deepEqual(keepSchedules(10, 2, [1, 0.5]), [[10, 5], [5, 5]]);
+  assert.deepEqual(keepSchedules(20, 1), [[12], [8], [6], [4], [2]]);
+  assert.equal(keepSchedules(20, 3).length, 55);
+  for (const k of keepSchedules(20, 3)) assert.ok(k[0]! >= k[1]! && k[1]! >= k[2]! && k[2]! < 20, JSON.stringify(k));
+  assert.throws(() => keepSchedules(0, 2), /runs is 0; expected a positive integer/);
+  assert.throws(() => keepSchedules(10, 2, [0]), /fraction 0; expected numbers in \(0, 1\]/);
 });
 
 function randomPools(questions: number, runs: number, seed: number, informative: boolean): EarlyRejectionPool[] {
@@ -124,6 +201,14 @@ test('the choice on validation: informative prefixes save steps at LTO accuracy;
   assert.equal(withMargins.grid.length, 48);
   assert.deepEqual(withMargins.grid.filter((g) => g.margin === Infinity).map((g) => [g.accuracy, g.latentSteps]), c.grid.map((g) => [g.accuracy, g.latentSteps]));
   assert.ok(withMargins.chosen.latentSteps <= c.chosen.latentSteps && withMargins.chosen.lowerBound >= -0.01 - 1e-12);
+  // Batch schedules add to the grid (every margin, no thresholds); the choice is never costlier with them.
+  const withBatch = chooseEarlyRejection(validation, { ...options, keeps: [[6, 3], [4, 2]] });
+  assert.equal(withBatch.grid.length, 16 + 2);
+  assert.ok(withBatch.grid.filter((g) => g.keep !== null).every((g) => g.quantile === 0 && g.thresholds.every((t) => t === -Infinity)));
+  assert.deepEqual(withBatch.grid.filter((g) => g.keep === null).map((g) => [g.accuracy, g.latentSteps]), c.grid.map((g) => [g.accuracy, g.latentSteps]));
+  const batch = withBatch.grid.find((g) => g.quantile === 0 && g.keep?.join() === '4,2')!;
+  assert.ok(Math.abs(batch.accuracy - expectedEarlyRejection(validation, { thresholds: [-Infinity, -Infinity], survivors: 10, keep: [4, 2], beta: 1e-3 }).accuracy) < 1e-12);
+  assert.ok(withBatch.chosen.latentSteps <= c.chosen.latentSteps && withBatch.chosen.lowerBound >= -0.01 - 1e-12);
   // With tolerance 0, (q = 0, S = N) always qualifies, so the choice is never below LTO on validation.
   const strict = chooseEarlyRejection(randomPools(200, 10, 3, false), { ...options, tolerance: 0 });
   assert.ok(strict.chosen.accuracy >= strict.reference.accuracy - 1e-12);
@@ -175,6 +260,10 @@ test('the held-out check judges the selection rule on validation halves it was n
   const lto = expectedEarlyRejection(rest, { thresholds: [-Infinity, -Infinity], survivors: 10, beta: 0.05 });
   assert.ok(Math.abs(one.difference - (early.accuracy - lto.accuracy)) < 1e-12);
   assert.ok(Math.abs(one.stepFraction - early.latentSteps / lto.latentSteps) < 1e-12);
+  // Several selection rules on the same splits: each is the single-rule check (batch schedules too).
+  const batch = { ...options, keeps: [[5, 2], [2, 2]] };
+  const rules = heldOutSelectionRules(validation, batch, [0, 1.645]);
+  assert.deepEqual(rules, [heldOutEarlyRejection(validation, { ...batch, standardErrors: 0 }), heldOutEarlyRejection(validation, { ...batch, standardErrors: 1.645 })]);
 });
 
 test('first runs of an early-rejection pool keep every per-run field aligned', () => {
@@ -213,13 +302,18 @@ test('bad input is named', () => {
   assert.throws(() => earlyRejectionSample(POOL, { ...rule, thresholds: [NaN] }, 0), /thresholds\[0\] is NaN/);
   assert.throws(() => earlyRejectionSample(POOL, { ...rule, margin: -1 }, 0), /margin is -1; expected a number >= 0/);
   assert.throws(() => earlyRejectionSample(POOL, { ...rule, margin: NaN }, 0), /margin is NaN/);
+  assert.throws(() => earlyRejectionSample(POOL, { ...rule, keep: [2, 1] }, 0), /keep has 2 entries but the pools have 1 checkpoints/);
+  assert.throws(() => earlyRejectionSample(POOL, { ...rule, keep: [0] }, 0), /keep\[0\] is 0; expected an integer >= 1/);
   assert.throws(() => chooseEarlyRejection([POOL], { beta: 1, quantiles: [0], margins: [], survivors: [1] }), /margins is empty/);
   assert.throws(() => rejectionThresholds([POOL], 1.5), /quantile is 1\.5; expected a number in \[0, 1\]/);
   assert.throws(() => rejectionThresholds([], 0.5), /pools is empty/);
   assert.throws(() => chooseEarlyRejection([POOL, { ...POOL, checkpoints: { rewards: [], costs: [] } }], { beta: 1, quantiles: [0], survivors: [1] }), /pools\[1\] has 0 checkpoints but pools\[0\] has 1/);
   assert.throws(() => chooseEarlyRejection([POOL], { beta: 1, quantiles: [], survivors: [1] }), /quantiles is empty/);
+  assert.throws(() => chooseEarlyRejection([POOL], { beta: 1, quantiles: [0], survivors: [] }), /survivors is empty and there are no batch schedules/);
+  assert.equal(chooseEarlyRejection([POOL], { beta: 1, quantiles: [0], survivors: [], keeps: [[2]] }).chosen.keep!.join(), '2');
   assert.throws(() => chooseEarlyRejection([POOL], { beta: 1, quantiles: [0], survivors: [1], tolerance: -1 }), /tolerance is -1/);
   assert.throws(() => chooseEarlyRejection([POOL], { beta: 1, quantiles: [0], survivors: [1], standardErrors: -1 }), /standardErrors is -1; expected a finite number >= 0/);
   assert.throws(() => heldOutEarlyRejection([POOL], { beta: 1, quantiles: [0], survivors: [1] }), /1 question; expected at least 2/);
   assert.throws(() => heldOutEarlyRejection([POOL, POOL], { beta: 1, quantiles: [0], survivors: [1], splits: 0 }), /splits is 0; expected a positive integer/);
+  assert.throws(() => heldOutSelectionRules([POOL, POOL], { beta: 1, quantiles: [0], survivors: [1] }, [-1]), /standardErrors is -1; expected a finite number >= 0/);
 });

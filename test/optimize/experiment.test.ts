@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/tensor/backend.js';
 import { runExperiment, evenlySpaced, EARLY_REJECTION_MARGINS, type DomainSets, type ExperimentOptions, type ExperimentResult } from '../../src/optimize/experiment.js';
-import { tokenPrefixTrajectories } from '../../src/optimize/early-rejection.js';
+import { keepSchedules, tokenPrefixTrajectories } from '../../src/optimize/early-rejection.js';
 import { TrajectorySet } from '../../src/thoughts/trajectory-set.js';
 import { syntheticSet } from './synthetic-sets.js';
 import { centreByGroups, withGroupCentred } from '../../src/reward/question-centring.js';
@@ -104,9 +104,12 @@ test('early rejection: token prefixes by default, chosen on validation, reported
     assert.equal(e.prefix, 'tokens');
     assert.equal(e.realisable, true);
     assert.deepEqual(e.checkpoints, [1, 2, 4]);
-    // Every quantile x relative margin x survivors setting; margins in logits, null for none.
-    assert.equal(e.grid.length, 3 * EARLY_REJECTION_MARGINS.length * 3);
-    assert.deepEqual([...new Set(e.grid.map((g) => g.margin))], EARLY_REJECTION_MARGINS.map((m) => (Number.isFinite(m) ? m : null)));
+    // The default LRM is centred: the chosen rule is measured on test with what its sampler has.
+    assert.equal(e.running_rewards, true);
+    assert.equal(typeof e.test_precomputed_rewards.accuracy, 'number');
+    // Running rewards (centred LRM): every S and every batch schedule, without thresholds or margins.
+    assert.equal(e.grid.length, 3 + keepSchedules(6, 3).length);
+    assert.ok(e.grid.every((g) => g.quantile === 0 && g.margin === null), JSON.stringify(e.grid[0]));
     assert.equal(e.test.accuracy, d.methods.lto_early!.accuracy);
     assert.equal(e.test.latent_steps, d.methods.lto_early!.latent_steps);
     assert.equal(e.test.lto_latent_steps, d.methods.lto!.latent_steps);
@@ -120,10 +123,20 @@ test('early rejection: token prefixes by default, chosen on validation, reported
     assert.deepEqual(e.held_out.map((h) => h.standard_errors), [0, 1, 1.645, 2.326]);
     for (const h of e.held_out) assert.ok(h.splits === 50 && h.within_tolerance >= 0 && h.within_tolerance <= 1 && h.step_fraction > 0 && h.step_fraction <= 1 + 1e-12, JSON.stringify(h));
     // The chosen configuration's grid entry carries the same test numbers.
-    const g = e.grid.find((x) => x.quantile === e.chosen.quantile && x.margin === e.chosen.margin && x.survivors === e.chosen.survivors)!;
+    const g = e.grid.find((x) => x.quantile === e.chosen.quantile && x.margin === e.chosen.margin && x.survivors === e.chosen.survivors && x.keep?.join() === e.chosen.keep?.join())!;
     assert.equal(g.test_accuracy, e.test.accuracy);
     assert.equal(g.test_latent_steps, e.test.latent_steps);
   }
+});
+
+test('early rejection with a raw LRM: every quantile x margin x S, and every margin x batch schedule', async () => {
+  const raw = (await runExperiment([domains[0]!], { ...OPTIONS, crossDomain: false, lrmInput: 'raw' })).domains['alpha']!.early_rejection!;
+  assert.equal(raw.running_rewards, false);
+  // Margins in logits, null for none.
+  assert.equal(raw.grid.length, EARLY_REJECTION_MARGINS.length * (3 * 3 + keepSchedules(6, 3).length));
+  assert.equal(raw.grid.filter((g) => g.keep === null).length, 3 * EARLY_REJECTION_MARGINS.length * 3);
+  assert.deepEqual([...new Set(raw.grid.map((g) => g.margin))], EARLY_REJECTION_MARGINS.map((m) => (Number.isFinite(m) ? m : null)));
+  assert.equal(raw.test.accuracy, raw.test_precomputed_rewards.accuracy);
 });
 
 test('cross-domain matrix: rows per training domain plus pooled; the diagonal is the in-domain result', () => {
@@ -203,6 +216,7 @@ test('step prefixes (idealised), depth test sets, a domain without an LRM, a sin
   const a = r.domains['alpha']!;
   assert.equal(a.early_rejection!.prefix, 'steps');
   assert.equal(a.early_rejection!.realisable, false);
+  assert.equal(a.early_rejection!.running_rewards, false);
   assert.deepEqual(a.early_rejection!.checkpoints, [3]);
   assert.deepEqual(a.versus_steps.prefix.map((p) => p.states), [2, 6]);
   assert.deepEqual(a.versus_steps.depths.map((p) => p.steps), [8]);
@@ -330,4 +344,69 @@ test('the ranking objective reaches every LRM, the pooled one included (its ques
     assert.notDeepEqual(ranked.domains[name]!.lrm, result.domains[name]!.lrm, name);
   }
   assert.ok(ranked.cross_domain!.auroc[2]!.every((a) => a !== null));
+});
+
+test('prefix LRM: trained on the train split token prefixes, it gives early rejection its prefix rewards and nothing else', async () => {
+  const cache = await mkdtemp(join(tmpdir(), 'lto-lrm-cache-'));
+  try {
+    const withTrainPrefixes = (name: string): DomainSets => {
+      const d = domain(name);
+      const train = syntheticSet({ domain: name, split: 'train', questions: 40, runs: 4, ...SHAPE, seed: `${name}-train`, keepTokenLatents: true });
+      return { ...d, train, tokenPrefixes: { ...d.tokenPrefixes!, train: tokenPrefixTrajectories(train, [1, 2, 4]) } };
+    };
+    const sets = [withTrainPrefixes('alpha')];
+    const options: ExperimentOptions = { ...OPTIONS, lrmCacheDir: cache, crossDomain: false };
+    const plain = await runExperiment(sets, options);
+    const before = tf.memory().numTensors;
+    const lines: string[] = [];
+    const prefixed = await runExperiment(sets, { ...options, prefixLrm: true, onProgress: (line) => lines.push(line) });
+    assert.equal(tf.memory().numTensors, before);
+    // The main LRM is the one trained without it (loaded from the cache); the prefix LRM is a second one.
+    assert.equal((await readdir(cache)).length, 2);
+    assert.ok(lines.includes(`alpha: LRM loaded from ${cache} (trained earlier on the same sets and options)`), lines.join(' | '));
+    assert.ok(lines.some((l) => l.startsWith('alpha prefix: LRM epoch 1/3')), lines.join(' | '));
+    const [a, b] = [plain.domains['alpha']!, prefixed.domains['alpha']!];
+    assert.equal(a.early_rejection!.prefix_lrm, 'main');
+    assert.equal(b.early_rejection!.prefix_lrm, 'prefix');
+    // Everything but early rejection is unchanged.
+    assert.deepEqual({ ...b.methods, lto_early: null }, { ...a.methods, lto_early: null });
+    assert.deepEqual(b.lrm, a.lrm);
+    assert.equal(b.beta, a.beta);
+    assert.notDeepEqual(b.early_rejection!.checkpoint_auroc, a.early_rejection!.checkpoint_auroc);
+    for (const c of [...a.early_rejection!.checkpoint_auroc, ...b.early_rejection!.checkpoint_auroc]) {
+      assert.ok(c.auroc !== null && c.auroc >= 0 && c.auroc <= 1, JSON.stringify(c));
+      assert.ok(c.within_question_auroc !== null && c.within_question_auroc >= 0 && c.within_question_auroc <= 1, JSON.stringify(c));
+    }
+    assert.equal(b.early_rejection!.checkpoint_auroc.length, 3);
+    // Bad input is named.
+    await assert.rejects(runExperiment([domain('alpha')], { ...options, prefixLrm: true }), /prefixLrm needs the train split's token prefixes, but domain alpha has no tokenPrefixes\.train/);
+    await assert.rejects(runExperiment(sets, { ...options, prefixLrm: true, earlyRejection: { prefix: 'steps' } }), /prefixLrm trains on token prefixes; earlyRejection\.prefix "steps"/);
+    const other = { ...sets[0]!, tokenPrefixes: { ...sets[0]!.tokenPrefixes!, train: tokenPrefixTrajectories(sets[0]!.train, [1, 3]) } };
+    await assert.rejects(runExperiment([other], { ...options, prefixLrm: true }), /train token checkpoints \(1, 3\) differ from test's \(1, 2, 4\)/);
+  } finally {
+    await rm(cache, { recursive: true, force: true });
+  }
+});
+
+test('the batch rule alone; with a centred LRM it is measured with running rewards, and keeping everyone is LTO itself', async () => {
+  const d = domains[0]!;
+  const batchOnly = (keep: number[]): ExperimentOptions => ({ ...OPTIONS, crossDomain: false, earlyRejection: { quantiles: [0], margins: [Infinity], survivors: [], keeps: [keep], tolerance: 1 } });
+  const before = tf.memory().numTensors;
+  // The batch schedule alone (no sequential setting) is the choice.
+  const centred = (await runExperiment([d], batchOnly([3, 2, 1]))).domains['alpha']!;
+  assert.deepEqual(centred.early_rejection!.chosen.keep, [3, 2, 1]);
+  assert.equal(centred.early_rejection!.running_rewards, true);
+  assert.equal(centred.methods.lto_early!.accuracy, centred.early_rejection!.test.accuracy);
+  assert.ok(centred.early_rejection!.test.step_fraction < 1);
+  // Every candidate kept: the running rewards at the end are LTO's (all N centred together), so is the output.
+  const all = (await runExperiment([d], batchOnly([6, 6, 6]))).domains['alpha']!;
+  assert.equal(all.early_rejection!.running_rewards, true);
+  assert.equal(all.methods.lto_early!.accuracy, all.methods.lto!.accuracy);
+  assert.equal(all.early_rejection!.test.step_fraction, 1);
+  assert.equal(all.early_rejection!.versus_lto.difference, 0);
+  // A raw LRM's rewards do not depend on the other candidates: measured once.
+  const raw = (await runExperiment([d], { ...batchOnly([3, 2, 1]), lrmInput: 'raw' })).domains['alpha']!;
+  assert.equal(raw.early_rejection!.running_rewards, false);
+  assert.equal(raw.early_rejection!.test.accuracy, raw.early_rejection!.test_precomputed_rewards.accuracy);
+  assert.equal(tf.memory().numTensors, before);
 });
