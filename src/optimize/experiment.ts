@@ -58,6 +58,7 @@ import {
   checkTokenCheckpoints,
   chooseEarlyRejection,
   evaluateEarlyRejection,
+  expectedEarlyRejection,
   heldOutSelectionRules,
   gridRule,
   keepSchedules,
@@ -830,39 +831,85 @@ function lrmInputOf(options: ExperimentOptions): LrmInput {
   return options.lrmInput ?? DEFAULT_LRM_INPUT;
 }
 
+/** Running rewards of a set's questions, with `prefetch` to score the sets of candidates a computation asks for in batches. */
+interface RunningRewardSource {
+  readonly of: (question: number) => RunningRewards;
+  /**
+   * Runs `compute` until it asks for no set of candidates not scored yet: each pass, the sets it
+   * asks for get placeholder rewards and are then scored together, in one call per member and
+   * checkpoint. The rules decide from rewards, so a pass with placeholders may take a path the
+   * real rewards will not (its sets are scored too, harmlessly); the next pass follows the real ones.
+   */
+  readonly prefetch: (compute: () => void) => void;
+}
+
 /**
  * The running rewards (early-rejection.ts) of a set's questions: the prefix LRM's (or main LRM's)
  * rewards of the runs given, at checkpoint c, and the main LRM's full rewards at the end, each
  * member reading those runs only (a centred member centres on them). Prefix rewards are logits,
- * like checkpointData's.
+ * like checkpointData's. Every set of candidates is scored once (rules share most of them); one
+ * LRM call per set would take tens of minutes for the whole grid, so `prefetch` batches them.
  */
-function runningRewardsOf(prefixLrm: TrainedLrm, lrm: TrainedLrm, rawWeight: number, set: TrajectorySet, groups: readonly number[][], prefixes: TokenPrefixes): (question: number) => RunningRewards {
-  // Rules share sets of candidates (every S and schedule starts from the same ones): each set is scored once.
+function runningRewardsOf(prefixLrm: TrainedLrm, lrm: TrainedLrm, rawWeight: number, set: TrajectorySet, groups: readonly number[][], prefixes: TokenPrefixes): RunningRewardSource {
   const memo = groups.map(() => new Map<string, ArrayLike<number>>());
-  return (q) => (c, runs) => {
-    const key = `${c}:${runs.join(',')}`;
-    const known = memo[q]!.get(key);
-    if (known) return known;
-    const rewards = scoreRunning(q, c, runs);
-    memo[q]!.set(key, rewards);
-    return rewards;
+  let wanted: Map<string, { q: number; c: number; runs: number[] }> | undefined;
+  const checkpoints = prefixes.tokens.length;
+  const score = (asked: readonly { q: number; c: number; runs: readonly number[] }[]): void => {
+    for (let c = 0; c <= checkpoints; c++) {
+      const here = asked.filter((a) => a.c === c);
+      if (here.length === 0) continue;
+      const rows = here.flatMap((a) => a.runs.map((i) => groups[a.q]![i]!));
+      const t = selectRuns(c === checkpoints ? set.trajectories : prefixes.trajectories[c]!, rows);
+      // Each set is centred on itself: one group per set.
+      const together: number[][] = [];
+      let offset = 0;
+      for (const a of here) {
+        together.push(a.runs.map((_, k) => offset + k));
+        offset += a.runs.length;
+      }
+      const scores = (c === checkpoints ? lrm : prefixLrm).members.map((m) => m.model.score(m.input === 'raw' ? t : m.input === 'question-centred' ? centreByGroups(t, together) : withGroupCentred(t, together)));
+      const mixed = combineMembers(scores, rawWeight);
+      let at = 0;
+      for (const a of here) {
+        const part = mixed.subarray(at, at + a.runs.length);
+        at += a.runs.length;
+        memo[a.q]!.set(`${c}:${a.runs.join(',')}`, c === checkpoints ? Float32Array.from(part) : Float64Array.from(part, logit));
+      }
+    }
   };
-  function scoreRunning(q: number, c: number, runs: readonly number[]): ArrayLike<number> {
-    const rows = runs.map((i) => groups[q]![i]!);
-    const final = c === prefixes.tokens.length;
-    const t = selectRuns(final ? set.trajectories : prefixes.trajectories[c]!, rows);
-    const together = [rows.map((_, k) => k)];
-    const scores = (final ? lrm : prefixLrm).members.map((m) => m.model.score(m.input === 'raw' ? t : m.input === 'question-centred' ? centreByGroups(t, together) : withGroupCentred(t, together)));
-    const mixed = combineMembers(scores, rawWeight);
-    return final ? mixed : Float64Array.from(mixed, logit);
-  }
+  return {
+    of: (q) => (c, runs) => {
+      const key = `${c}:${runs.join(',')}`;
+      const known = memo[q]!.get(key);
+      if (known) return known;
+      if (wanted) {
+        wanted.set(`${q}|${key}`, { q, c, runs: [...runs] });
+        return new Float64Array(runs.length);
+      }
+      score([{ q, c, runs }]);
+      return memo[q]!.get(key)!;
+    },
+    prefetch: (compute) => {
+      for (;;) {
+        const asking = new Map<string, { q: number; c: number; runs: number[] }>();
+        wanted = asking;
+        try {
+          compute();
+        } finally {
+          wanted = undefined;
+        }
+        if (asking.size === 0) return;
+        score([...asking.values()]);
+      }
+    },
+  };
 }
 
 function earlyRejection(
   d: DomainSets,
   score: Scorer,
   fromPrefixLrm: boolean,
-  running: ((set: TrajectorySet, groups: readonly number[][], prefixes: TokenPrefixes) => (question: number) => RunningRewards) | undefined,
+  running: ((set: TrajectorySet, groups: readonly number[][], prefixes: TokenPrefixes) => RunningRewardSource) | undefined,
   validationPools: readonly QuestionPool[],
   validationGroups: readonly number[][],
   testPools: readonly QuestionPool[],
@@ -891,15 +938,22 @@ function earlyRejection(
   // candidates stay for the thresholds, the checkpoint AUROCs and test_precomputed_rewards.
   const useRunning = running !== undefined && mode === 'tokens';
   const validationPrecomputed = earlyPools(validationPools, validationGroups, checkpointData(score, d.validation, mode, checkpoints, d.tokenPrefixes?.validation));
-  const validation = useRunning ? withRunning(validationPrecomputed, running(d.validation, validationGroups, d.tokenPrefixes!.validation)) : validationPrecomputed;
+  const validationRunning = useRunning ? running(d.validation, validationGroups, d.tokenPrefixes!.validation) : undefined;
+  const validation = validationRunning ? withRunning(validationPrecomputed, validationRunning.of) : validationPrecomputed;
   const testData = checkpointData(score, d.test, mode, checkpoints, d.tokenPrefixes?.test);
   const testPrecomputed = earlyPools(testPools, testGroups, testData);
-  const test = useRunning ? withRunning(testPrecomputed, running(d.test, testGroups, d.tokenPrefixes!.test)) : testPrecomputed;
+  const testRunning = useRunning ? running(d.test, testGroups, d.tokenPrefixes!.test) : undefined;
+  const test = testRunning ? withRunning(testPrecomputed, testRunning.of) : testPrecomputed;
   const testLabels = d.test.correct();
   const checkpointAuroc = testData.rewards.map((r) => ({ auroc: aurocOrNull(r, testLabels), within_question_auroc: withinGroupAuc(r, testLabels, testGroups).mean }));
-  const keeps = settings.keeps ?? keepSchedules(runs, checkpoints.length);
+  // Steps mode with a short trajectory can leave no checkpoint, and then no schedule.
+  const keeps = settings.keeps ?? (checkpoints.length > 0 ? keepSchedules(runs, checkpoints.length) : []);
   const selection = { beta, quantiles, margins, survivors, keeps, tolerance: settings.tolerance ?? DEFAULT_EARLY_REJECTION_TOLERANCE, standardErrors: settings.standardErrors ?? DEFAULT_EARLY_REJECTION_STANDARD_ERRORS };
+  validationRunning?.prefetch(() => void chooseEarlyRejection(validation, selection));
   const choice = chooseEarlyRejection(validation, selection);
+  testRunning?.prefetch(() => {
+    for (const g of choice.grid) expectedEarlyRejection(test, gridRule(g, beta));
+  });
   const rules = [...new Set([...HELD_OUT_STANDARD_ERRORS, selection.standardErrors])].sort((a, b) => a - b);
   const heldOut = heldOutSelectionRules(validation, { ...selection, splits: settings.heldOutSplits, seed: deriveSeed(evalSeed, 'held-out') }, rules).map((h, k) => ({
     standard_errors: rules[k]!, splits: h.splits, difference: h.difference, within_tolerance: h.withinTolerance, step_fraction: h.stepFraction,

@@ -410,3 +410,18 @@ test('the batch rule alone; with a centred LRM it is measured with running rewar
   assert.equal(raw.early_rejection!.test.accuracy, raw.early_rejection!.test_precomputed_rewards.accuracy);
   assert.equal(tf.memory().numTensors, before);
 });
+
+test('step prefixes of a 2-step trajectory leave no checkpoint: early rejection is LTO, without batch schedules', async () => {
+  const short = { states: 3, width: 8 };
+  const d: DomainSets = {
+    domain: 'short',
+    train: syntheticSet({ domain: 'short', split: 'train', questions: 40, runs: 4, ...short, seed: 'st' }),
+    validation: syntheticSet({ domain: 'short', split: 'validation', questions: 30, runs: 6, ...short, seed: 'sv' }),
+    test: syntheticSet({ domain: 'short', split: 'test', questions: 30, runs: 6, ...short, seed: 'ss' }),
+  };
+  const r = (await runExperiment([d], { ...OPTIONS, crossDomain: false, earlyRejection: { ...OPTIONS.earlyRejection, prefix: 'steps' } })).domains['short']!;
+  const e = r.early_rejection!;
+  assert.deepEqual(e.checkpoints, []);
+  assert.ok(e.grid.every((g) => g.keep === null));
+  assert.equal(r.methods.lto_early!.accuracy, r.methods.lto!.accuracy);
+});
