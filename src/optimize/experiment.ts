@@ -365,8 +365,12 @@ export function poolsFromSet(set: TrajectorySet, groups: readonly number[][], re
 
 /** The trajectories the LRM reads for `set`, or for `t` (an array indexed like the set): see ExperimentOptions.lrmInput. */
 function lrmView(set: TrajectorySet, input: SingleInput, t: TrajectoryArray = set.trajectories): TrajectoryArray {
+  return input === 'raw' ? t : groupedView(t, input, [...set.runsByQuestion().values()]);
+}
+
+/** `t` as an LRM of `input` reads it, each group of runs centred on itself. */
+function groupedView(t: TrajectoryArray, input: SingleInput, groups: readonly (readonly number[])[]): TrajectoryArray {
   if (input === 'raw') return t;
-  const groups = [...set.runsByQuestion().values()];
   return input === 'question-centred' ? centreByGroups(t, groups) : withGroupCentred(t, groups);
 }
 
@@ -867,7 +871,7 @@ function runningRewardsOf(prefixLrm: TrainedLrm, lrm: TrainedLrm, rawWeight: num
         together.push(a.runs.map((_, k) => offset + k));
         offset += a.runs.length;
       }
-      const scores = (c === checkpoints ? lrm : prefixLrm).members.map((m) => m.model.score(m.input === 'raw' ? t : m.input === 'question-centred' ? centreByGroups(t, together) : withGroupCentred(t, together)));
+      const scores = (c === checkpoints ? lrm : prefixLrm).members.map((m) => m.model.score(groupedView(t, m.input, together)));
       const mixed = combineMembers(scores, rawWeight);
       let at = 0;
       for (const a of here) {
