@@ -14,7 +14,9 @@
  *      first and is never tested there); if its prefix reward r_c < theta_c, or r_c is more than
  *      m below the best prefix reward at c among the candidates drawn before it, it is rejected
  *      and costs the steps spent up to checkpoint c; otherwise it finishes (full cost, full reward);
- *   3. stop once S candidates have finished, or when the pool is exhausted;
+ *   3. stop once S candidates have finished, once a finished candidate's full reward reaches the
+ *      acceptance level alpha (when the rule has one, and at least k_min have finished), or when
+ *      the pool is exhausted;
  *   4. if none finished, the rejected candidate with the highest last prefix reward is finished
  *      (its remaining steps are charged), so there is always an answer;
  *   5. run LTO's acceptance-rejection sampler (same beta, M = 1) over the finished candidates'
@@ -41,6 +43,15 @@
  * from. Where LTO's beta is small it outputs the best-rewarded run, and what early rejection must
  * keep is that run: a candidate whose prefix already trails the best prefix seen for the same
  * question by a wide margin rarely ends up best, whatever the question's reward level.
+ *
+ * Why an acceptance level as well: prefix rewards tell little about which of a question's runs is
+ * right (the runs of this model part late, where the errors happen), so rejecting by them costs
+ * a near-argmax LTO its best candidate. Full rewards tell much more, and most questions are easy:
+ * once one finished candidate is rewarded above alpha, further candidates rarely change LTO's
+ * pick, and the sampler spends nothing more on the question (the "or none" of spending the saved
+ * steps). Hard questions, where no candidate looks right, still get every candidate. This is
+ * adaptive sampling in the manner of Adaptive-Consistency (Aggarwal et al., 2023), with the LRM's
+ * reward in place of agreement between answers.
  *
  * Why a test and not the point estimate: the grid holds dozens of configurations, and the
  * cheapest one whose validation accuracy happens to clear LTO's minus the tolerance is, more
@@ -115,6 +126,14 @@ export interface EarlyRejectionRule {
    * (every candidate is drawn). Absent: the sequential rule.
    */
   readonly keep?: readonly number[];
+  /**
+   * alpha: the sequential rule stops drawing candidates once a finished candidate's full reward
+   * (as LTO chooses by, running rewards when the pool has them) is >= alpha and at least
+   * `minFinished` have finished. Absent: no such stop. Not with `keep`.
+   */
+  readonly accept?: number;
+  /** k_min for `accept` (default 1). */
+  readonly minFinished?: number;
 }
 
 export interface EarlyRejectionOutcome {
@@ -131,6 +150,8 @@ export interface EarlyRejectionOutcome {
   readonly finished: readonly number[];
   /** Whether every candidate was rejected and the best rejected one was finished. */
   readonly fallback: boolean;
+  /** Whether drawing stopped because a finished candidate's reward reached the acceptance level. */
+  readonly accepted: boolean;
 }
 
 /**
@@ -181,6 +202,11 @@ function checkRule(rule: EarlyRejectionRule, checkpoints: number, what: string):
       if (!Number.isInteger(k) || k < 1) throw new Error(`${what}: keep[${c}] is ${k}; expected an integer >= 1`);
     });
   }
+  if (rule.accept !== undefined) {
+    if (typeof rule.accept !== 'number' || Number.isNaN(rule.accept)) throw new Error(`${what}: accept is ${rule.accept}; expected a reward level (a number)`);
+    if (rule.keep !== undefined) throw new Error(`${what}: accept is for the sequential rule (candidates drawn one by one), but the rule has a batch schedule (keep)`);
+  }
+  if (rule.minFinished !== undefined && (!Number.isInteger(rule.minFinished) || rule.minFinished < 1)) throw new Error(`${what}: minFinished is ${rule.minFinished}; expected an integer >= 1`);
   checkLtoParameters(rule.beta, 1, 1, what);
 }
 
@@ -259,7 +285,7 @@ function screenBatch(pool: EarlyRejectionPool, rule: EarlyRejectionRule, keep: r
     finished.push(bestRejected);
     latentSteps += pool.latentSteps[bestRejected]! - costs[stoppedAt[bestRejected]!]![bestRejected]!;
   }
-  return { latentSteps, candidates: n, rejected, finished, fallback };
+  return { latentSteps, candidates: n, rejected, finished, fallback, accepted: false };
 }
 
 /** The sequential rule: candidates drawn one by one until S have finished. */
@@ -289,7 +315,8 @@ function screenSequential(pool: EarlyRejectionPool, rule: EarlyRejectionRule, ru
   const margin = rule.margin ?? Infinity;
   // The best prefix reward seen at each checkpoint so far (among candidates that reached it).
   const bestSeen = new Array<number>(rule.thresholds.length).fill(-Infinity);
-  for (let i = 0; i < n && finished.length < rule.survivors; i++) {
+  let accepted = false;
+  for (let i = 0; i < n && finished.length < rule.survivors && !accepted; i++) {
     candidates++;
     const full = pool.latentSteps[i]!;
     let stoppedAt = -1;
@@ -307,6 +334,7 @@ function screenSequential(pool: EarlyRejectionPool, rule: EarlyRejectionRule, ru
     if (stoppedAt < 0) {
       finished.push(i);
       latentSteps += full;
+      if (rule.accept !== undefined && finished.length >= (rule.minFinished ?? 1)) accepted = Math.max(...finishedRewards(pool, finished)) >= rule.accept;
     } else {
       rejected++;
       const spent = costs[stoppedAt]![i]!;
@@ -324,7 +352,7 @@ function screenSequential(pool: EarlyRejectionPool, rule: EarlyRejectionRule, ru
     finished.push(bestRejected);
     latentSteps += pool.latentSteps[bestRejected]! - bestRejectedCost;
   }
-  return { latentSteps, candidates, rejected, finished, fallback };
+  return { latentSteps, candidates, rejected, finished, fallback, accepted };
 }
 
 /** Runs the rule on one question; the final LTO draw uses `seed` (derive it per question). */
@@ -406,6 +434,8 @@ export interface EarlyRejectionEvaluation {
   readonly candidates: number;
   readonly rejected: number;
   readonly fallbacks: number;
+  /** Questions whose drawing stopped at the acceptance level. */
+  readonly acceptances: number;
 }
 
 /**
@@ -422,6 +452,7 @@ export function evaluateEarlyRejection(pools: readonly EarlyRejectionPool[], rul
   let candidates = 0;
   let rejected = 0;
   let fallbacks = 0;
+  let acceptances = 0;
   pools.forEach((pool, q) => {
     const o = earlyRejectionSample(pool, rule, deriveSeed(options.seed ?? 0, 'lto', q));
     selected[q] = o.run;
@@ -430,9 +461,10 @@ export function evaluateEarlyRejection(pools: readonly EarlyRejectionPool[], rul
     candidates += o.candidates;
     rejected += o.rejected;
     if (o.fallback) fallbacks++;
+    if (o.accepted) acceptances++;
   });
   const interval = meanInterval(correct, { samples: options.bootstrap?.samples ?? 1000, level: options.bootstrap?.level ?? 0.95, seed: options.bootstrap?.seed ?? 0 });
-  return { rule, selected, correct, accuracy: interval.estimate, interval, latentSteps, candidates, rejected, fallbacks };
+  return { rule, selected, correct, accuracy: interval.estimate, interval, latentSteps, candidates, rejected, fallbacks, acceptances };
 }
 
 export interface EarlyRejectionGridPoint {
@@ -443,6 +475,8 @@ export interface EarlyRejectionGridPoint {
   /** The batch rule's k_c per checkpoint; null: the sequential rule. */
   readonly keep: readonly number[] | null;
   readonly thresholds: readonly number[];
+  /** The acceptance level alpha, the quantile of the validation full rewards it is, and k_min; null: no acceptance stop. */
+  readonly accept: { readonly level: number; readonly quantile: number; readonly minFinished: number } | null;
   /** Expected accuracy and mean latent steps per question on the pools the choice was made on. */
   readonly accuracy: number;
   readonly latentSteps: number;
@@ -464,6 +498,13 @@ export interface EarlyRejectionChoiceOptions {
    * thresholds; default none). `keepSchedules` builds the usual ones.
    */
   readonly keeps?: readonly (readonly number[])[];
+  /**
+   * Acceptance levels tried with the sequential rule (S = N, without thresholds and margin), as
+   * quantiles of the validation pools' full rewards (default none), each with every k_min of
+   * `minFinished` (default [1]).
+   */
+  readonly acceptQuantiles?: readonly number[];
+  readonly minFinished?: readonly number[];
   /** Accuracy the rule may lose against LTO (default 0.01). */
   readonly tolerance?: number;
   /**
@@ -491,9 +532,11 @@ function ltoRule(pools: readonly EarlyRejectionPool[], beta: number): EarlyRejec
 function checkChoiceOptions(options: EarlyRejectionChoiceOptions, what: string): { tolerance: number; standardErrors: number } {
   if (!Array.isArray(options.quantiles) || options.quantiles.length === 0) throw new Error(`${what}: quantiles is empty; expected at least one quantile in [0, 1]`);
   if (!Array.isArray(options.survivors)) throw new Error(`${what}: survivors is ${options.survivors}; expected an array of S >= 1`);
-  if (options.survivors.length === 0 && !(options.keeps?.length)) throw new Error(`${what}: survivors is empty and there are no batch schedules; expected at least one S >= 1 or one schedule`);
+  if (options.survivors.length === 0 && !(options.keeps?.length) && !(options.acceptQuantiles?.length)) throw new Error(`${what}: survivors is empty and there are no batch schedules or acceptance levels; expected at least one S >= 1, one schedule or one level`);
   if (options.margins !== undefined && (!Array.isArray(options.margins) || options.margins.length === 0)) throw new Error(`${what}: margins is empty; expected at least one margin >= 0 (Infinity: none)`);
   if (options.keeps !== undefined && !Array.isArray(options.keeps)) throw new Error(`${what}: keeps is ${options.keeps}; expected an array of schedules (one count per checkpoint each)`);
+  if (options.acceptQuantiles !== undefined && (!Array.isArray(options.acceptQuantiles) || options.acceptQuantiles.some((q) => !(q >= 0 && q <= 1)))) throw new Error(`${what}: acceptQuantiles is ${JSON.stringify(options.acceptQuantiles)}; expected quantiles in [0, 1]`);
+  if (options.minFinished !== undefined && (!Array.isArray(options.minFinished) || options.minFinished.length === 0 || options.minFinished.some((k) => !Number.isInteger(k) || k < 1))) throw new Error(`${what}: minFinished is ${JSON.stringify(options.minFinished)}; expected integers >= 1`);
   const tolerance = options.tolerance ?? DEFAULT_EARLY_REJECTION_TOLERANCE;
   if (!(tolerance >= 0) || !Number.isFinite(tolerance)) throw new Error(`${what}: tolerance is ${tolerance}; expected a finite number >= 0`);
   const standardErrors = options.standardErrors ?? DEFAULT_EARLY_REJECTION_STANDARD_ERRORS;
@@ -534,12 +577,13 @@ export function chooseEarlyRejection(validationPools: readonly EarlyRejectionPoo
   const running = validationPools.some((p) => p.running !== undefined);
   const quantiles = running ? [0] : options.quantiles;
   const margins = running ? [Infinity] : options.margins ?? [Infinity];
-  const add = (quantile: number, rule: EarlyRejectionRule): void => {
+  const add = (quantile: number, rule: EarlyRejectionRule, acceptQuantile = NaN): void => {
     checkRule(rule, checkpoints, 'chooseEarlyRejection');
     const e = expectedPerQuestion(validationPools, rule);
     const d = pairedDifference(e.accuracy, lto.accuracy);
     const { thresholds, margin = Infinity, survivors, keep } = rule;
-    grid.push({ quantile, margin, survivors, keep: keep ?? null, thresholds, accuracy: mean(e.accuracy), latentSteps: mean(e.latentSteps), ...d, lowerBound: d.difference - standardErrors * d.standardError });
+    const accept = rule.accept === undefined ? null : { level: rule.accept, quantile: acceptQuantile, minFinished: rule.minFinished ?? 1 };
+    grid.push({ quantile, margin, survivors, keep: keep ?? null, thresholds, accept, accuracy: mean(e.accuracy), latentSteps: mean(e.latentSteps), ...d, lowerBound: d.difference - standardErrors * d.standardError });
   };
   for (const quantile of quantiles) {
     const thresholds = rejectionThresholds(validationPools, quantile);
@@ -549,6 +593,10 @@ export function chooseEarlyRejection(validationPools: readonly EarlyRejectionPoo
   // every question) do badly: it is tried without them, which keeps the grid small.
   const noThresholds = new Array<number>(checkpoints).fill(-Infinity);
   for (const margin of margins) for (const keep of options.keeps ?? []) add(0, { thresholds: noThresholds, margin, survivors: everything.survivors, keep, beta: options.beta });
+  const levels = acceptanceLevels(validationPools, options.acceptQuantiles ?? []);
+  for (const [k, accept] of levels.entries()) {
+    for (const minFinished of options.minFinished ?? [1]) add(0, { thresholds: noThresholds, survivors: everything.survivors, beta: options.beta, accept, minFinished }, options.acceptQuantiles![k]!);
+  }
   return { chosen: pick(grid, tolerance, standardErrors), reference, grid };
 }
 
@@ -562,7 +610,27 @@ function pick(grid: readonly EarlyRejectionGridPoint[], tolerance: number, stand
 
 /** The rule of a grid point. */
 export function gridRule(point: EarlyRejectionGridPoint, beta: number): EarlyRejectionRule {
-  return { thresholds: point.thresholds, margin: point.margin, survivors: point.survivors, beta, ...(point.keep ? { keep: point.keep } : {}) };
+  return {
+    thresholds: point.thresholds, margin: point.margin, survivors: point.survivors, beta,
+    ...(point.keep ? { keep: point.keep } : {}),
+    ...(point.accept ? { accept: point.accept.level, minFinished: point.accept.minFinished } : {}),
+  };
+}
+
+/**
+ * Acceptance levels: the q-quantiles of the pools' full rewards (`rewards`, over every run), one
+ * per quantile. With running rewards these are the rewards over all N candidates: the levels are
+ * only a grid to choose from, the rule itself is chosen and measured with the running ones.
+ */
+export function acceptanceLevels(pools: readonly QuestionPool[], quantiles: readonly number[]): number[] {
+  if (quantiles.length === 0) return [];
+  const values: number[] = [];
+  for (const pool of pools) for (let i = 0; i < poolSize(pool); i++) values.push(pool.rewards[i]!);
+  values.sort((a, b) => a - b);
+  return quantiles.map((q) => {
+    if (!(q >= 0 && q <= 1)) throw new Error(`acceptanceLevels: quantile ${q}; expected a number in [0, 1]`);
+    return quantileSorted(values, q);
+  });
 }
 
 /**

@@ -64,6 +64,7 @@ import {
   keepSchedules,
   DEFAULT_EARLY_REJECTION_STANDARD_ERRORS,
   DEFAULT_EARLY_REJECTION_TOLERANCE,
+  type EarlyRejectionGridPoint,
   type EarlyRejectionPool,
   type RunningRewards,
   type TokenPrefixes,
@@ -98,6 +99,14 @@ export interface EarlyRejectionSettings {
   readonly survivors?: readonly number[];
   /** Batch-rule schedules k_1..k_C tried (default keepSchedules(N, C); [] for the sequential rule only). */
   readonly keeps?: readonly (readonly number[])[];
+  /**
+   * Acceptance levels alpha tried with the sequential rule, as quantiles of the validation full
+   * rewards (default EARLY_ACCEPT_QUANTILES; [] for none): a question stops drawing candidates once
+   * a finished one is rewarded at least alpha.
+   */
+  readonly acceptQuantiles?: readonly number[];
+  /** k_min tried with each acceptance level: finished candidates needed before it can stop (default EARLY_ACCEPT_MIN_FINISHED). */
+  readonly minFinished?: readonly number[];
   /** Accuracy LTO may lose (default 0.01). */
   readonly tolerance?: number;
   /** Standard errors of the paired validation difference the choice must clear -tolerance by (default 1.645). */
@@ -162,6 +171,14 @@ export const DEFAULT_BETAS: readonly number[] = [1e-4, 1e-3, 1e-2, 1e-1, 1];
 
 /** Relative margins tried by early rejection, in logits of the prefix reward (Infinity: thresholds only). */
 export const EARLY_REJECTION_MARGINS: readonly number[] = [Infinity, 4, 2, 1, 0.5];
+/**
+ * Acceptance levels tried, as quantiles of the validation full rewards. A low level with a larger
+ * k_min (stop once any of the first k_min candidates looks right) and a high level with k_min = 1
+ * both save steps; which saves more depends on the LRM, so both ends are in the grid.
+ */
+export const EARLY_ACCEPT_QUANTILES: readonly number[] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99];
+/** k_min tried with each acceptance level. */
+export const EARLY_ACCEPT_MIN_FINISHED: readonly number[] = [1, 2, 3, 4, 6, 8];
 
 /** Selection rules compared in early rejection's held-out check (standard errors; 0 is the point-estimate rule). */
 const HELD_OUT_STANDARD_ERRORS: readonly number[] = [0, 1, 1.645, 2.326];
@@ -234,6 +251,13 @@ export interface LrmJson {
   };
 }
 
+/** An acceptance stop: reward level alpha (the LRM's probability), the quantile of the validation full rewards it is, and k_min. */
+export interface AcceptJson {
+  readonly level: number;
+  readonly quantile: number;
+  readonly min_finished: number;
+}
+
 export interface EarlyRejectionJson {
   readonly prefix: 'tokens' | 'steps';
   readonly realisable: boolean;
@@ -244,7 +268,7 @@ export interface EarlyRejectionJson {
   /** Test ROC-AUC of the prefix rewards at each checkpoint, over all runs and within questions (mean over mixed questions). */
   readonly checkpoint_auroc: readonly { readonly auroc: number | null; readonly within_question_auroc: number | null }[];
   /** Thresholds and margin in logits of the prefix reward; null: none. */
-  readonly chosen: { readonly quantile: number; readonly margin: number | null; readonly survivors: number; readonly keep: readonly number[] | null; readonly thresholds: readonly (number | null)[] };
+  readonly chosen: { readonly quantile: number; readonly margin: number | null; readonly survivors: number; readonly keep: readonly number[] | null; readonly thresholds: readonly (number | null)[]; readonly accept: AcceptJson | null };
   /** The selection rule: cheapest setting whose validation difference minus standard_errors x its SE is >= -tolerance. */
   readonly selection: { readonly tolerance: number; readonly standard_errors: number };
   readonly validation: {
@@ -260,7 +284,8 @@ export interface EarlyRejectionJson {
    * point-estimate rule): chosen on random halves, measured on the other halves.
    */
   readonly held_out: readonly { readonly standard_errors: number; readonly splits: number; readonly difference: number; readonly within_tolerance: number; readonly step_fraction: number }[];
-  readonly test: MethodJson & { readonly lto_accuracy: number; readonly lto_latent_steps: number; readonly step_fraction: number; readonly candidates: number; readonly rejected: number; readonly fallbacks: number };
+  /** `acceptances`: questions whose drawing stopped at the acceptance level. */
+  readonly test: MethodJson & { readonly lto_accuracy: number; readonly lto_latent_steps: number; readonly step_fraction: number; readonly candidates: number; readonly rejected: number; readonly fallbacks: number; readonly acceptances: number };
   /**
    * Whether `test` (and lto_early) was measured with running rewards: with a centred LRM in tokens
    * mode, each reward computed from the candidates the sampler has at that point (runningRewardsOf).
@@ -270,7 +295,7 @@ export interface EarlyRejectionJson {
   readonly test_precomputed_rewards: { readonly accuracy: number; readonly latent_steps: number };
   /** lto_early minus lto on test, paired over questions. */
   readonly versus_lto: ComparisonJson;
-  readonly grid: readonly { readonly quantile: number; readonly margin: number | null; readonly survivors: number; readonly keep: readonly number[] | null; readonly validation_accuracy: number; readonly validation_latent_steps: number; readonly test_accuracy: number; readonly test_latent_steps: number }[];
+  readonly grid: readonly { readonly quantile: number; readonly margin: number | null; readonly survivors: number; readonly keep: readonly number[] | null; readonly accept: AcceptJson | null; readonly validation_accuracy: number; readonly validation_latent_steps: number; readonly test_accuracy: number; readonly test_latent_steps: number }[];
 }
 
 export interface DomainResult {
@@ -909,6 +934,10 @@ function runningRewardsOf(prefixLrm: TrainedLrm, lrm: TrainedLrm, rawWeight: num
   };
 }
 
+function acceptJson(point: EarlyRejectionGridPoint): AcceptJson | null {
+  return point.accept ? { level: point.accept.level, quantile: point.accept.quantile, min_finished: point.accept.minFinished } : null;
+}
+
 function earlyRejection(
   d: DomainSets,
   score: Scorer,
@@ -952,7 +981,9 @@ function earlyRejection(
   const checkpointAuroc = testData.rewards.map((r) => ({ auroc: aurocOrNull(r, testLabels), within_question_auroc: withinGroupAuc(r, testLabels, testGroups).mean }));
   // Steps mode with a short trajectory can leave no checkpoint, and then no schedule.
   const keeps = settings.keeps ?? (checkpoints.length > 0 ? keepSchedules(runs, checkpoints.length) : []);
-  const selection = { beta, quantiles, margins, survivors, keeps, tolerance: settings.tolerance ?? DEFAULT_EARLY_REJECTION_TOLERANCE, standardErrors: settings.standardErrors ?? DEFAULT_EARLY_REJECTION_STANDARD_ERRORS };
+  const acceptQuantiles = settings.acceptQuantiles ?? EARLY_ACCEPT_QUANTILES;
+  const minFinished = settings.minFinished ?? EARLY_ACCEPT_MIN_FINISHED;
+  const selection = { beta, quantiles, margins, survivors, keeps, acceptQuantiles, minFinished, tolerance: settings.tolerance ?? DEFAULT_EARLY_REJECTION_TOLERANCE, standardErrors: settings.standardErrors ?? DEFAULT_EARLY_REJECTION_STANDARD_ERRORS };
   validationRunning?.prefetch(() => void chooseEarlyRejection(validation, selection));
   const choice = chooseEarlyRejection(validation, selection);
   testRunning?.prefetch(() => {
@@ -973,7 +1004,7 @@ function earlyRejection(
   }, bootstrap);
   const grid = choice.grid.map((g) => {
     const t = evaluateEarlyRejection(test, gridRule(g, beta), { seed: evalSeed, bootstrap: { samples: 1 } });
-    return { quantile: g.quantile, margin: finiteOrNull(g.margin), survivors: g.survivors, keep: g.keep, validation_accuracy: g.accuracy, validation_latent_steps: g.latentSteps, test_accuracy: t.accuracy, test_latent_steps: t.latentSteps };
+    return { quantile: g.quantile, margin: finiteOrNull(g.margin), survivors: g.survivors, keep: g.keep, accept: acceptJson(g), validation_accuracy: g.accuracy, validation_latent_steps: g.latentSteps, test_accuracy: t.accuracy, test_latent_steps: t.latentSteps };
   });
   const method = methodJson(result);
   return {
@@ -984,7 +1015,7 @@ function earlyRejection(
       checkpoints,
       prefix_lrm: fromPrefixLrm ? 'prefix' : 'main',
       checkpoint_auroc: checkpointAuroc,
-      chosen: { quantile: choice.chosen.quantile, margin: finiteOrNull(choice.chosen.margin), survivors: choice.chosen.survivors, keep: choice.chosen.keep, thresholds: choice.chosen.thresholds.map(finiteOrNull) },
+      chosen: { quantile: choice.chosen.quantile, margin: finiteOrNull(choice.chosen.margin), survivors: choice.chosen.survivors, keep: choice.chosen.keep, thresholds: choice.chosen.thresholds.map(finiteOrNull), accept: acceptJson(choice.chosen) },
       selection: { tolerance: selection.tolerance, standard_errors: selection.standardErrors },
       validation: {
         accuracy: choice.chosen.accuracy,
@@ -995,7 +1026,7 @@ function earlyRejection(
         standard_error: choice.chosen.standardError,
       },
       held_out: heldOut,
-      test: { ...method, lto_accuracy: lto.accuracy, lto_latent_steps: lto.latentSteps, step_fraction: result.latentSteps / lto.latentSteps, candidates: result.candidates, rejected: result.rejected, fallbacks: result.fallbacks },
+      test: { ...method, lto_accuracy: lto.accuracy, lto_latent_steps: lto.latentSteps, step_fraction: result.latentSteps / lto.latentSteps, candidates: result.candidates, rejected: result.rejected, fallbacks: result.fallbacks, acceptances: result.acceptances },
       running_rewards: useRunning,
       test_precomputed_rewards: { accuracy: precomputed.accuracy, latent_steps: precomputed.latentSteps },
       versus_lto: { baseline: 'lto', difference: difference.estimate, ci_low: difference.lower, ci_high: difference.upper, p_value: pairedBootstrapPValue(result.correct, lto.correct, bootstrap) },

@@ -1,7 +1,7 @@
 /**
  * Early rejection on hand-worked pools (who is drawn, stopped, finished; the cost charged; the
  * fallback; runs that finish before a checkpoint), its identity with LTO when nothing is rejected,
- * thresholds as validation quantiles, the batch rule (successive halving), the choice on
+ * thresholds as validation quantiles, the batch rule (successive halving), acceptance levels, the choice on
  * validation, token-prefix pooling, bad input.
  */
 import { test } from 'node:test';
@@ -16,8 +16,10 @@ import {
   evaluateEarlyRejection,
   expectedEarlyRejection,
   firstEarlyRejectionRuns,
+  gridRule,
   heldOutEarlyRejection,
   heldOutSelectionRules,
+  acceptanceLevels,
   keepSchedules,
   rejectionThresholds,
   tokenPrefixTrajectories,
@@ -36,25 +38,25 @@ const POOL: EarlyRejectionPool = {
 
 test('the rule draws in pool order, stops low prefixes, charges partial and full costs, stops at S survivors', () => {
   const one = earlyRejectionSample(POOL, { thresholds: [0.5], survivors: 1, beta: 1e-6 }, 1);
-  assert.deepEqual({ ...one }, { latentSteps: 3 + 10, candidates: 2, rejected: 1, finished: [1], fallback: false, run: 1, correct: true });
+  assert.deepEqual({ ...one }, { latentSteps: 3 + 10, candidates: 2, rejected: 1, finished: [1], fallback: false, accepted: false, run: 1, correct: true });
   const two = earlyRejectionSample(POOL, { thresholds: [0.5], survivors: 2, beta: 1e-6 }, 1);
-  assert.deepEqual({ ...two }, { latentSteps: 3 + 10 + 3 + 10, candidates: 4, rejected: 2, finished: [1, 3], fallback: false, run: 1, correct: true });
+  assert.deepEqual({ ...two }, { latentSteps: 3 + 10 + 3 + 10, candidates: 4, rejected: 2, finished: [1, 3], fallback: false, accepted: false, run: 1, correct: true });
   // Nothing passes: every candidate is stopped, then the best-looking one (run 1, prefix 0.9) is finished.
   const none = earlyRejectionSample(POOL, { thresholds: [0.95], survivors: 3, beta: 1e-6 }, 1);
-  assert.deepEqual({ ...none }, { latentSteps: 4 * 3 + 7, candidates: 4, rejected: 4, finished: [1], fallback: true, run: 1, correct: true });
+  assert.deepEqual({ ...none }, { latentSteps: 4 * 3 + 7, candidates: 4, rejected: 4, finished: [1], fallback: true, accepted: false, run: 1, correct: true });
   // Run 0 finishes (3 steps) before the checkpoint at 3 steps, so it is never tested; the final choice is among finished runs.
   const short = earlyRejectionSample({ ...POOL, latentSteps: [3, 10, 10, 10] }, { thresholds: [0.5], survivors: 2, beta: 1e-6 }, 1);
-  assert.deepEqual({ ...short }, { latentSteps: 3 + 10, candidates: 2, rejected: 0, finished: [0, 1], fallback: false, run: 1, correct: true });
+  assert.deepEqual({ ...short }, { latentSteps: 3 + 10, candidates: 2, rejected: 0, finished: [0, 1], fallback: false, accepted: false, run: 1, correct: true });
   // Two checkpoints: run 3 passes the first (0.8 >= 0.5) and is stopped at the second (0.4 < 0.6) after 6 steps.
   const twoCheckpoints: EarlyRejectionPool = { ...POOL, checkpoints: { rewards: [[0.1, 0.9, 0.2, 0.8], [0.1, 0.9, 0.2, 0.4]], costs: [[3, 3, 3, 3], [6, 6, 6, 6]] } };
   const r = earlyRejectionSample(twoCheckpoints, { thresholds: [0.5, 0.6], survivors: 4, beta: 1e-6 }, 1);
-  assert.deepEqual({ ...r }, { latentSteps: 3 + 10 + 3 + 6, candidates: 4, rejected: 3, finished: [1], fallback: false, run: 1, correct: true });
+  assert.deepEqual({ ...r }, { latentSteps: 3 + 10 + 3 + 6, candidates: 4, rejected: 3, finished: [1], fallback: false, accepted: false, run: 1, correct: true });
 });
 
 test('a relative margin also stops a candidate whose prefix trails the best one drawn before it', () => {
   // Run 2's prefix (0.2) is more than 0.5 below run 1's (0.9); runs 0 and 3 are not.
   const r = earlyRejectionSample(POOL, { thresholds: [-Infinity], margin: 0.5, survivors: 4, beta: 1e-6 }, 1);
-  assert.deepEqual({ ...r }, { latentSteps: 10 + 10 + 3 + 10, candidates: 4, rejected: 1, finished: [0, 1, 3], fallback: false, run: 1, correct: true });
+  assert.deepEqual({ ...r }, { latentSteps: 10 + 10 + 3 + 10, candidates: 4, rejected: 1, finished: [0, 1, 3], fallback: false, accepted: false, run: 1, correct: true });
   // The first candidate has nothing to trail; margin 0 keeps only new bests (run 3's 0.8 < 0.9 is stopped).
   const zero = earlyRejectionSample(POOL, { thresholds: [-Infinity], margin: 0, survivors: 4, beta: 1e-6 }, 1);
   assert.deepEqual(zero.finished, [0, 1]);
@@ -62,7 +64,7 @@ test('a relative margin also stops a candidate whose prefix trails the best one 
   // run 0 passes checkpoint 0 with 0.9 and is stopped at checkpoint 1 (0.1 < 0.5); run 1 (0.5) then trails it at checkpoint 0.
   const raised: EarlyRejectionPool = { ...POOL, checkpoints: { rewards: [[0.9, 0.5, 0.95, 0.6], [0.1, 0.9, 0.9, 0.9]], costs: [[3, 3, 3, 3], [6, 6, 6, 6]] } };
   const s = earlyRejectionSample(raised, { thresholds: [-Infinity, 0.5], margin: 0.3, survivors: 4, beta: 1e-6 }, 1);
-  assert.deepEqual({ ...s }, { latentSteps: 6 + 3 + 10 + 3, candidates: 4, rejected: 3, finished: [2], fallback: false, run: 2, correct: false });
+  assert.deepEqual({ ...s }, { latentSteps: 6 + 3 + 10 + 3, candidates: 4, rejected: 3, finished: [2], fallback: false, accepted: false, run: 2, correct: false });
   // An infinite margin, or none, tests nothing.
   const pools = randomPools(40, 8, 9, true);
   for (const thresholds of [[-Infinity, -Infinity], rejectionThresholds(pools, 0.3)]) {
@@ -76,21 +78,94 @@ test('the batch rule: every candidate at once, the k_c best prefixes go on at ea
   const twoCheckpoints: EarlyRejectionPool = { ...POOL, checkpoints: { rewards: [[0.1, 0.9, 0.2, 0.8], [0.1, 0.5, 0.7, 0.6]], costs: [[3, 3, 3, 3], [6, 6, 6, 6]] } };
   // Checkpoint 0 keeps runs 1, 3, 2 (0.9, 0.8, 0.2) and stops run 0; checkpoint 1 keeps run 2 (0.7) and stops 1 and 3.
   const r = earlyRejectionSample(twoCheckpoints, { thresholds: [-Infinity, -Infinity], survivors: 4, keep: [3, 1], beta: 1e-6 }, 1);
-  assert.deepEqual({ ...r }, { latentSteps: 3 + 6 + 10 + 6, candidates: 4, rejected: 3, finished: [2], fallback: false, run: 2, correct: false });
+  assert.deepEqual({ ...r }, { latentSteps: 3 + 6 + 10 + 6, candidates: 4, rejected: 3, finished: [2], fallback: false, accepted: false, run: 2, correct: false });
   // A margin is measured from the best of the batch at the checkpoint (0.9): runs 0 and 2 stop at once.
   const m = earlyRejectionSample(twoCheckpoints, { thresholds: [-Infinity, -Infinity], margin: 0.5, survivors: 4, keep: [4, 4], beta: 1e-6 }, 1);
-  assert.deepEqual({ ...m }, { latentSteps: 3 + 10 + 3 + 10, candidates: 4, rejected: 2, finished: [1, 3], fallback: false, run: 1, correct: true });
+  assert.deepEqual({ ...m }, { latentSteps: 3 + 10 + 3 + 10, candidates: 4, rejected: 2, finished: [1, 3], fallback: false, accepted: false, run: 1, correct: true });
   // Run 0 finishes before the first checkpoint: it is never compared, and it is not counted among the k_c.
   const short = earlyRejectionSample({ ...twoCheckpoints, latentSteps: [3, 10, 10, 10] }, { thresholds: [-Infinity, -Infinity], survivors: 4, keep: [1, 1], beta: 1e-6 }, 1);
-  assert.deepEqual({ ...short }, { latentSteps: 3 + 10 + 3 + 3, candidates: 4, rejected: 2, finished: [0, 1], fallback: false, run: 1, correct: true });
+  assert.deepEqual({ ...short }, { latentSteps: 3 + 10 + 3 + 3, candidates: 4, rejected: 2, finished: [0, 1], fallback: false, accepted: false, run: 1, correct: true });
   // Thresholds stop everyone: the best-rewarded stopped candidate is finished.
   const none = earlyRejectionSample(twoCheckpoints, { thresholds: [0.95, -Infinity], survivors: 4, keep: [4, 4], beta: 1e-6 }, 1);
-  assert.deepEqual({ ...none }, { latentSteps: 4 * 3 + 7, candidates: 4, rejected: 4, finished: [1], fallback: true, run: 1, correct: true });
+  assert.deepEqual({ ...none }, { latentSteps: 4 * 3 + 7, candidates: 4, rejected: 4, finished: [1], fallback: true, accepted: false, run: 1, correct: true });
   // Keeping every candidate is LTO itself, question by question.
   const pools = randomPools(60, 8, 4, true);
   const all = evaluateEarlyRejection(pools, { thresholds: [-Infinity, -Infinity], survivors: 8, keep: [8, 8], beta: 0.05 }, { seed: 7, bootstrap: { samples: 20 } });
   const lto = evaluateMethods(pools, { beta: 0.05, seed: 7, methods: ['lto'], bootstrap: { samples: 20 } }).methods.lto!;
   assert.deepEqual([all.selected, all.latentSteps, all.rejected], [lto.selected, lto.latentSteps, 0]);
+});
+
+test('an acceptance level stops drawing once a finished candidate is rewarded at least alpha', () => {
+  const open = { thresholds: [-Infinity], survivors: 4, beta: 1e-6 };
+  // Run 0 (0.3) does not reach 0.8; run 1 (0.9) does: runs 2 and 3 are never drawn.
+  const r = earlyRejectionSample(POOL, { ...open, accept: 0.8 }, 1);
+  assert.deepEqual({ ...r }, { latentSteps: 20, candidates: 2, rejected: 0, finished: [0, 1], fallback: false, accepted: true, run: 1, correct: true });
+  // k_min = 3: the stop waits for a third finished candidate (the best so far, 0.9, is >= 0.8 then).
+  const three = earlyRejectionSample(POOL, { ...open, accept: 0.8, minFinished: 3 }, 1);
+  assert.deepEqual([three.finished, three.latentSteps, three.accepted], [[0, 1, 2], 30, true]);
+  // A level no reward reaches: every candidate is drawn, as LTO; S still caps the draw.
+  const never = earlyRejectionSample(POOL, { ...open, accept: 0.95 }, 1);
+  assert.deepEqual([never.finished, never.accepted], [[0, 1, 2, 3], false]);
+  assert.deepEqual(earlyRejectionSample(POOL, { ...open, accept: 0.95, survivors: 2 }, 1).finished, [0, 1]);
+  // Prefix rejection and acceptance together: run 0 is stopped at the checkpoint, run 1 is accepted.
+  const both = earlyRejectionSample(POOL, { thresholds: [0.5], survivors: 4, beta: 1e-6, accept: 0.8 }, 1);
+  assert.deepEqual([both.finished, both.rejected, both.latentSteps, both.accepted], [[1], 1, 13, true]);
+  // With running rewards, the level is tested on the rewards of the finished candidates computed
+  // among themselves (here: each reward minus their mean, so a lone candidate scores 0).
+  const asked: number[][] = [];
+  const centred = earlyRejectionSample({
+    ...POOL,
+    running: (c, runs) => {
+      if (c === 1) asked.push([...runs]);
+      const raw = runs.map((i) => (c === 0 ? POOL.checkpoints.rewards[0]![i]! : POOL.rewards[i]!));
+      const mean = raw.reduce((a, b) => a + b, 0) / raw.length;
+      return raw.map((x) => x - mean);
+    },
+  }, { ...open, accept: 0.25 }, 1);
+  // {0}: 0; {0, 1}: -0.3, +0.3 >= 0.25: stop; LTO then picks run 1 from the same rewards.
+  assert.deepEqual([centred.finished, centred.accepted, centred.run], [[0, 1], true, 1]);
+  assert.deepEqual(asked, [[0], [0, 1], [0, 1]]);
+  // Levels are quantiles of the full rewards of every run.
+  assert.deepEqual(acceptanceLevels([POOL], [0, 0.5, 1]), [0.1, 0.5, 0.9]);
+  assert.deepEqual(acceptanceLevels([POOL], []), []);
+  assert.throws(() => earlyRejectionSample(POOL, { ...open, accept: NaN }, 1), /accept is NaN; expected a reward level/);
+  assert.throws(() => earlyRejectionSample(POOL, { ...open, accept: 0.5, keep: [2] }, 1), /accept is for the sequential rule/);
+  assert.throws(() => earlyRejectionSample(POOL, { ...open, accept: 0.5, minFinished: 0 }, 1), /minFinished is 0; expected an integer >= 1/);
+  assert.throws(() => chooseEarlyRejection([POOL], { beta: 1, quantiles: [0], survivors: [1], acceptQuantiles: [2] }), /acceptQuantiles is \[2\]; expected quantiles in \[0, 1\]/);
+  assert.throws(() => chooseEarlyRejection([POOL], { beta: 1, quantiles: [0], survivors: [1], acceptQuantiles: [0.5], minFinished: [] }), /minFinished is \[\]; expected integers >= 1/);
+});
+
+test('the choice on validation with acceptance levels: easy questions stop early, the grid grows by levels x k_min', () => {
+  // Rewards that tell correct runs apart, on questions most of whose runs are right: one well-rewarded
+  // finished run is enough, so an acceptance stop saves most of the steps at LTO's accuracy.
+  const rng = new Rng(21);
+  const validation: EarlyRejectionPool[] = Array.from({ length: 300 }, () => {
+    const p = rng.uniform() < 0.7 ? 0.9 : 0.3;
+    const correct = Array.from({ length: 10 }, () => rng.uniform() < p);
+    const latentSteps = correct.map(() => 30);
+    return {
+      answers: correct.map((c) => (c ? 'a' : `w${rng.int(3)}`)),
+      correct,
+      rewards: correct.map((c) => Math.min(1, Math.max(0, (c ? 0.85 : 0.3) + 0.08 * rng.normal()))),
+      latentSteps,
+      checkpoints: { rewards: [correct.map(() => rng.uniform())], costs: [latentSteps.map(() => 5)] },
+    };
+  });
+  const options = { beta: 1e-3, quantiles: [0], survivors: [10], tolerance: 0.01 };
+  const plain = chooseEarlyRejection(validation, options);
+  const withAccept = chooseEarlyRejection(validation, { ...options, acceptQuantiles: [0.5, 0.9], minFinished: [1, 2] });
+  assert.equal(withAccept.grid.length, plain.grid.length + 4);
+  assert.ok(plain.grid.every((g) => g.accept === null));
+  const levels = acceptanceLevels(validation, [0.5, 0.9]);
+  assert.deepEqual(withAccept.grid.filter((g) => g.accept !== null).map((g) => [g.accept!.level, g.accept!.quantile, g.accept!.minFinished, g.survivors, g.keep]), [
+    [levels[0], 0.5, 1, 10, null], [levels[0], 0.5, 2, 10, null], [levels[1], 0.9, 1, 10, null], [levels[1], 0.9, 2, 10, null],
+  ]);
+  assert.ok(withAccept.chosen.accept !== null && withAccept.chosen.lowerBound >= -0.01 - 1e-12, JSON.stringify(withAccept.chosen));
+  assert.ok(withAccept.chosen.latentSteps < 0.6 * withAccept.reference.latentSteps, JSON.stringify(withAccept.chosen));
+  // The chosen point's rule is the acceptance rule it was scored as.
+  const rule = gridRule(withAccept.chosen, 1e-3);
+  assert.deepEqual([rule.accept, rule.minFinished], [withAccept.chosen.accept!.level, withAccept.chosen.accept!.minFinished]);
+  assert.ok(Math.abs(expectedEarlyRejection(validation, rule).accuracy - withAccept.chosen.accuracy) < 1e-12);
 });
 
 /** The pool with running rewards. */
@@ -309,8 +384,9 @@ test('bad input is named', () => {
   assert.throws(() => rejectionThresholds([], 0.5), /pools is empty/);
   assert.throws(() => chooseEarlyRejection([POOL, { ...POOL, checkpoints: { rewards: [], costs: [] } }], { beta: 1, quantiles: [0], survivors: [1] }), /pools\[1\] has 0 checkpoints but pools\[0\] has 1/);
   assert.throws(() => chooseEarlyRejection([POOL], { beta: 1, quantiles: [], survivors: [1] }), /quantiles is empty/);
-  assert.throws(() => chooseEarlyRejection([POOL], { beta: 1, quantiles: [0], survivors: [] }), /survivors is empty and there are no batch schedules/);
+  assert.throws(() => chooseEarlyRejection([POOL], { beta: 1, quantiles: [0], survivors: [] }), /survivors is empty and there are no batch schedules or acceptance levels/);
   assert.equal(chooseEarlyRejection([POOL], { beta: 1, quantiles: [0], survivors: [], keeps: [[2]] }).chosen.keep!.join(), '2');
+  assert.equal(chooseEarlyRejection([POOL], { beta: 1, quantiles: [0], survivors: [], acceptQuantiles: [1] }).chosen.accept!.quantile, 1);
   assert.throws(() => chooseEarlyRejection([POOL], { beta: 1, quantiles: [0], survivors: [1], tolerance: -1 }), /tolerance is -1/);
   assert.throws(() => chooseEarlyRejection([POOL], { beta: 1, quantiles: [0], survivors: [1], standardErrors: -1 }), /standardErrors is -1; expected a finite number >= 0/);
   assert.throws(() => heldOutEarlyRejection([POOL], { beta: 1, quantiles: [0], survivors: [1] }), /1 question; expected at least 2/);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/tensor/backend.js';
-import { runExperiment, evenlySpaced, EARLY_REJECTION_MARGINS, type DomainSets, type ExperimentOptions, type ExperimentResult } from '../../src/optimize/experiment.js';
+import { runExperiment, evenlySpaced, EARLY_ACCEPT_MIN_FINISHED, EARLY_ACCEPT_QUANTILES, EARLY_REJECTION_MARGINS, type DomainSets, type ExperimentOptions, type ExperimentResult } from '../../src/optimize/experiment.js';
 import { keepSchedules, tokenPrefixTrajectories } from '../../src/optimize/early-rejection.js';
 import { TrajectorySet } from '../../src/thoughts/trajectory-set.js';
 import { syntheticSet } from './synthetic-sets.js';
@@ -107,9 +107,14 @@ test('early rejection: token prefixes by default, chosen on validation, reported
     // The default LRM is centred: the chosen rule is measured on test with what its sampler has.
     assert.equal(e.running_rewards, true);
     assert.equal(typeof e.test_precomputed_rewards.accuracy, 'number');
-    // Running rewards (centred LRM): every S and every batch schedule, without thresholds or margins.
-    assert.equal(e.grid.length, 3 + keepSchedules(6, 3).length);
+    // Running rewards (centred LRM): every S, every batch schedule and every acceptance level x k_min, without thresholds or margins.
+    const accepts = EARLY_ACCEPT_QUANTILES.length * EARLY_ACCEPT_MIN_FINISHED.length;
+    assert.equal(e.grid.length, 3 + keepSchedules(6, 3).length + accepts);
     assert.ok(e.grid.every((g) => g.quantile === 0 && g.margin === null), JSON.stringify(e.grid[0]));
+    const accepting = e.grid.filter((g) => g.accept !== null);
+    assert.equal(accepting.length, accepts);
+    assert.ok(accepting.every((g) => g.keep === null && g.survivors === 6 && EARLY_ACCEPT_QUANTILES.includes(g.accept!.quantile) && EARLY_ACCEPT_MIN_FINISHED.includes(g.accept!.min_finished)));
+    assert.equal(typeof e.test.acceptances, 'number');
     assert.equal(e.test.accuracy, d.methods.lto_early!.accuracy);
     assert.equal(e.test.latent_steps, d.methods.lto_early!.latent_steps);
     assert.equal(e.test.lto_latent_steps, d.methods.lto!.latent_steps);
@@ -123,18 +128,19 @@ test('early rejection: token prefixes by default, chosen on validation, reported
     assert.deepEqual(e.held_out.map((h) => h.standard_errors), [0, 1, 1.645, 2.326]);
     for (const h of e.held_out) assert.ok(h.splits === 50 && h.within_tolerance >= 0 && h.within_tolerance <= 1 && h.step_fraction > 0 && h.step_fraction <= 1 + 1e-12, JSON.stringify(h));
     // The chosen configuration's grid entry carries the same test numbers.
-    const g = e.grid.find((x) => x.quantile === e.chosen.quantile && x.margin === e.chosen.margin && x.survivors === e.chosen.survivors && x.keep?.join() === e.chosen.keep?.join())!;
+    const g = e.grid.find((x) => x.quantile === e.chosen.quantile && x.margin === e.chosen.margin && x.survivors === e.chosen.survivors && x.keep?.join() === e.chosen.keep?.join() && JSON.stringify(x.accept) === JSON.stringify(e.chosen.accept))!;
     assert.equal(g.test_accuracy, e.test.accuracy);
     assert.equal(g.test_latent_steps, e.test.latent_steps);
   }
 });
 
-test('early rejection with a raw LRM: every quantile x margin x S, and every margin x batch schedule', async () => {
+test('early rejection with a raw LRM: every quantile x margin x S, every margin x batch schedule, every acceptance level x k_min', async () => {
   const raw = (await runExperiment([domains[0]!], { ...OPTIONS, crossDomain: false, lrmInput: 'raw' })).domains['alpha']!.early_rejection!;
   assert.equal(raw.running_rewards, false);
   // Margins in logits, null for none.
-  assert.equal(raw.grid.length, EARLY_REJECTION_MARGINS.length * (3 * 3 + keepSchedules(6, 3).length));
-  assert.equal(raw.grid.filter((g) => g.keep === null).length, 3 * EARLY_REJECTION_MARGINS.length * 3);
+  const accepts = EARLY_ACCEPT_QUANTILES.length * EARLY_ACCEPT_MIN_FINISHED.length;
+  assert.equal(raw.grid.length, EARLY_REJECTION_MARGINS.length * (3 * 3 + keepSchedules(6, 3).length) + accepts);
+  assert.equal(raw.grid.filter((g) => g.keep === null && g.accept === null).length, 3 * EARLY_REJECTION_MARGINS.length * 3);
   assert.deepEqual([...new Set(raw.grid.map((g) => g.margin))], EARLY_REJECTION_MARGINS.map((m) => (Number.isFinite(m) ? m : null)));
   assert.equal(raw.test.accuracy, raw.test_precomputed_rewards.accuracy);
 });
@@ -390,7 +396,7 @@ test('prefix LRM: trained on the train split token prefixes, it gives early reje
 
 test('the batch rule alone; with a centred LRM it is measured with running rewards, and keeping everyone is LTO itself', async () => {
   const d = domains[0]!;
-  const batchOnly = (keep: number[]): ExperimentOptions => ({ ...OPTIONS, crossDomain: false, earlyRejection: { quantiles: [0], margins: [Infinity], survivors: [], keeps: [keep], tolerance: 1 } });
+  const batchOnly = (keep: number[]): ExperimentOptions => ({ ...OPTIONS, crossDomain: false, earlyRejection: { quantiles: [0], margins: [Infinity], survivors: [], keeps: [keep], acceptQuantiles: [], tolerance: 1 } });
   const before = tf.memory().numTensors;
   // The batch schedule alone (no sequential setting) is the choice.
   const centred = (await runExperiment([d], batchOnly([3, 2, 1]))).domains['alpha']!;
@@ -408,6 +414,26 @@ test('the batch rule alone; with a centred LRM it is measured with running rewar
   const raw = (await runExperiment([d], { ...batchOnly([3, 2, 1]), lrmInput: 'raw' })).domains['alpha']!;
   assert.equal(raw.early_rejection!.running_rewards, false);
   assert.equal(raw.early_rejection!.test.accuracy, raw.early_rejection!.test_precomputed_rewards.accuracy);
+  assert.equal(tf.memory().numTensors, before);
+});
+
+test('an acceptance level alone; with a centred LRM it is tested on the running rewards of the finished candidates', async () => {
+  const d = domains[0]!;
+  const acceptOnly = (minFinished: number): ExperimentOptions => ({ ...OPTIONS, crossDomain: false, earlyRejection: { quantiles: [0], margins: [Infinity], survivors: [], keeps: [], acceptQuantiles: [0], minFinished: [minFinished], tolerance: 1 } });
+  const before = tf.memory().numTensors;
+  const low = (await runExperiment([d], acceptOnly(2))).domains['alpha']!;
+  const e = low.early_rejection!;
+  assert.equal(e.running_rewards, true);
+  assert.equal(e.grid.length, 1);
+  assert.deepEqual([e.chosen.accept!.quantile, e.chosen.accept!.min_finished], [0, 2]);
+  // The lowest validation full reward as the level: here every question stops after its first two candidates.
+  assert.equal(e.test.acceptances, low.questions);
+  assert.equal(e.test.candidates, 2 * low.questions);
+  assert.ok(e.test.step_fraction < 0.5);
+  // k_min = N: the stop comes only once every candidate has finished, so the output is LTO's.
+  const high = (await runExperiment([d], acceptOnly(6))).domains['alpha']!;
+  assert.equal(high.methods.lto_early!.accuracy, high.methods.lto!.accuracy);
+  assert.equal(high.early_rejection!.test.step_fraction, 1);
   assert.equal(tf.memory().numTensors, before);
 });
 
