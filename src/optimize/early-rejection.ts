@@ -558,7 +558,8 @@ function pairedDifference(a: Float64Array, b: Float64Array): { difference: numbe
 
 /**
  * Chooses (q, m, S) on validation pools: among every quantile x margin x survivors setting (and
- * margin x batch schedule, without thresholds, with `keeps`; with running rewards, q = 0 and no
+ * margin x batch schedule, without thresholds, with `keeps`; acceptance level x k_min, with S = N
+ * and without thresholds or margin, with `acceptQuantiles`; with running rewards, q = 0 and no
  * margin only), the one with the fewest mean latent steps whose paired lower bound (accuracy
  * minus LTO's, less `standardErrors` standard errors) is at least -`tolerance` (ties: higher accuracy, then earlier in the grid); if
  * none qualifies, the most accurate.
